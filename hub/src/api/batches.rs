@@ -1,0 +1,222 @@
+//! `/v1/batches`: acquirers upload batches and read their results.
+
+use serde::Deserialize;
+use serde_json::json;
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::{ApiError, authenticated, reject, with_state};
+use crate::auth::{Principal, Role};
+use crate::ingest::{self, BatchResult, Format, IngestError, Ingestor, Outcome, Upload};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    /// Refuse the whole batch if any row is bad.
+    #[serde(default)]
+    all_or_nothing: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssuesQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+fn page_size(limit: Option<i64>) -> Result<i64, Rejection> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=1000).contains(&n) => Ok(n),
+        Some(_) => Err(reject(ApiError::bad_request(
+            "invalid_query",
+            "limit must be between 1 and 1000",
+        ))),
+    }
+}
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let upload = warp::path!("batches")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(warp::query::<UploadQuery>())
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::header::optional::<u64>("content-length"))
+        .and(warp::body::stream())
+        .and(with_state(state.clone()))
+        .and_then(
+            |principal: Principal,
+             query: UploadQuery,
+             content_type: Option<String>,
+             content_length: Option<u64>,
+             body,
+             state: AppState| async move {
+                let Some(acquirer) = principal.acquirer.clone().filter(|_| principal.role == Role::Acquirer) else {
+                    return Err(reject(IngestError::NotAnAcquirer));
+                };
+                let format = content_type
+                    .as_deref()
+                    .and_then(Format::from_content_type)
+                    .ok_or_else(|| reject(IngestError::UnsupportedMediaType))?;
+                let limit = state.limits.max_body_bytes;
+                // Refuse early when the client announces an oversized body.
+                if content_length.is_some_and(|n| n > limit) {
+                    return Err(reject(IngestError::BodyTooLarge { limit }));
+                }
+                let spooled = ingest::spool(Box::pin(body), &state.data_dir.spool(), limit)
+                    .await
+                    .map_err(reject)?;
+                let ingestor = Ingestor {
+                    store: state.store.clone(),
+                    token_key: state.token_key.clone(),
+                    photos: state.photos.clone(),
+                    limits: state.limits.clone(),
+                    spool_dir: state.data_dir.spool(),
+                };
+                let outcome = ingestor
+                    .ingest(
+                        &acquirer,
+                        &principal.key_id,
+                        Upload {
+                            spooled,
+                            format,
+                            all_or_nothing: query.all_or_nothing,
+                        },
+                    )
+                    .await
+                    .map_err(reject)?;
+                match outcome {
+                    Outcome::Stored(result) => {
+                        let status = if result.replayed {
+                            StatusCode::OK
+                        } else {
+                            StatusCode::CREATED
+                        };
+                        Ok(warp::reply::with_status(warp::reply::json(&result), status))
+                    }
+                    Outcome::Refused {
+                        rows,
+                        errors,
+                        error_count,
+                    } => Err(reject(
+                        ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "batch_rejected",
+                            format!(
+                                "all_or_nothing was asked and {error_count} row error(s) were found; nothing was stored"
+                            ),
+                        )
+                        .with_details(json!({"rows": rows, "error_count": error_count, "errors": errors})),
+                    )),
+                }
+            },
+        );
+
+    let list = warp::path!("batches")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(warp::query::<ListQuery>())
+        .and(with_state(state.clone()))
+        .and_then(|principal: Principal, query: ListQuery, state: AppState| async move {
+            let acquirer = match principal.role {
+                Role::Acquirer => principal.acquirer.clone(),
+                Role::Analyst | Role::Admin => None,
+                Role::Subscriber => {
+                    return Err(reject(ApiError::forbidden("subscribers read the feed only")));
+                }
+            };
+            let limit = page_size(query.limit)?;
+            let rows = state
+                .store
+                .list_batches(acquirer.as_deref(), query.before, limit)
+                .await
+                .map_err(reject)?;
+            let mut results = Vec::with_capacity(rows.len());
+            for row in rows {
+                let mut result: BatchResult = serde_json::from_str(&row.result)
+                    .map_err(|e| reject(crate::store::StoreError::from(e)))?;
+                // Lists stay small: the issues are one request away.
+                result.errors.clear();
+                result.warnings.clear();
+                results.push(result);
+            }
+            Ok::<_, Rejection>(warp::reply::json(&results))
+        });
+
+    let show = warp::path!("batches" / i64)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .and_then(|id: i64, principal: Principal, state: AppState| async move {
+            let row = readable_batch(&state, &principal, id).await?;
+            let result: BatchResult = serde_json::from_str(&row.result)
+                .map_err(|e| reject(crate::store::StoreError::from(e)))?;
+            Ok::<_, Rejection>(warp::reply::json(&result))
+        });
+
+    let issues = warp::path!("batches" / i64 / "issues")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(warp::query::<IssuesQuery>())
+        .and(with_state(state))
+        .and_then(
+            |id: i64, principal: Principal, query: IssuesQuery, state: AppState| async move {
+                readable_batch(&state, &principal, id).await?;
+                let limit = page_size(query.limit)?;
+                let rows = state
+                    .store
+                    .list_batch_issues(id, query.after.unwrap_or(0), limit)
+                    .await
+                    .map_err(reject)?;
+                let issues: Vec<_> = rows
+                    .into_iter()
+                    .map(|row| {
+                        json!({
+                            "seq": row.seq,
+                            "severity": row.severity,
+                            "line": row.line,
+                            "merchant_id": row.merchant_id,
+                            "field": row.field,
+                            "code": row.code,
+                            "message": row.message,
+                        })
+                    })
+                    .collect();
+                Ok::<_, Rejection>(warp::reply::json(&issues))
+            },
+        );
+    upload.or(list).or(show).or(issues)
+}
+
+/// A batch the principal may read: its own (acquirers) or any (analysts, admins).
+async fn readable_batch(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<crate::store::BatchRow, Rejection> {
+    if principal.role == Role::Subscriber {
+        return Err(reject(ApiError::forbidden("subscribers read the feed only")));
+    }
+    let row = state
+        .store
+        .get_batch(id)
+        .await
+        .map_err(reject)?
+        .ok_or_else(|| reject(ApiError::not_found("batch_not_found", "no such batch")))?;
+    if !principal.may_read_acquirer(&row.acquirer) {
+        return Err(reject(ApiError::forbidden(
+            "this batch belongs to another acquirer",
+        )));
+    }
+    Ok(row)
+}

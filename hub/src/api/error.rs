@@ -1,0 +1,214 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every handler error is an [`ApiError`]: a status, a stable machine-readable
+//! `code`, and a message for people. Domain errors convert into it with
+//! `From`; warp's own rejections (no route, wrong method, body too large…)
+//! are mapped in [`recover`]. Unexpected failures are logged with their cause
+//! chain and answered with an opaque 500 `internal`, so no stored value ever
+//! leaks through an error message.
+
+use std::convert::Infallible;
+
+use serde::Serialize;
+use warp::http::StatusCode;
+use warp::{Rejection, Reply};
+
+use crate::auth::AuthError;
+use crate::ingest::IngestError;
+use crate::store::StoreError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+impl warp::reject::Reject for ApiError {}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: ErrorBody<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a serde_json::Value>,
+}
+
+impl ApiError {
+    /// A client error with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Attach structured details (for example the row errors of a refused batch).
+    pub fn with_details(mut self, details: serde_json::Value) -> ApiError {
+        self.details = Some(details);
+        self
+    }
+
+    /// 404 with a specific code.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 400 with a specific code.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 500 `internal`, after logging the cause chain.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> ApiError {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the hub logged the cause",
+        )
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn into_response(self) -> warp::reply::Response {
+        let body = Body {
+            error: ErrorBody {
+                code: self.code,
+                message: &self.message,
+                details: self.details.as_ref(),
+            },
+        };
+        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+    }
+}
+
+/// Turn any error convertible to [`ApiError`] into a warp rejection.
+pub fn reject(error: impl Into<ApiError>) -> Rejection {
+    warp::reject::custom(error.into())
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            // The database being down or overloaded is not a bug: say so.
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the database is unavailable; retry later",
+            ),
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        let message = error.to_string();
+        match error {
+            AuthError::Missing => ApiError::new(StatusCode::UNAUTHORIZED, "key_missing", message),
+            AuthError::Malformed => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "key_malformed", message)
+            }
+            AuthError::Unknown => ApiError::new(StatusCode::UNAUTHORIZED, "key_unknown", message),
+            AuthError::Revoked => ApiError::new(StatusCode::UNAUTHORIZED, "key_revoked", message),
+            AuthError::Forbidden(_) => ApiError::forbidden(message),
+            AuthError::InvalidAcquirer(_) => ApiError::bad_request("invalid_acquirer", message),
+            AuthError::AcquirerMismatch => ApiError::bad_request("invalid_acquirer", message),
+            AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(error: IngestError) -> Self {
+        let status = error.status();
+        match error {
+            IngestError::Store(store) => store.into(),
+            IngestError::Io(io) => ApiError::internal(&io),
+            other => ApiError::new(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                other.code(),
+                other.to_string(),
+            ),
+        }
+    }
+}
+
+/// Map every rejection to a JSON error answer. Never fails.
+pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
+    let error = if let Some(error) = rejection.find::<ApiError>() {
+        ApiError {
+            status: error.status,
+            code: error.code,
+            message: error.message.clone(),
+            details: error.details.clone(),
+        }
+    } else if rejection.is_not_found() {
+        ApiError::not_found("not_found", "no such endpoint")
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "method not allowed on this endpoint",
+        )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "request body is over the limit",
+        )
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "send a Content-Length header",
+        )
+    } else if let Some(error) = rejection.find::<warp::reject::InvalidQuery>() {
+        ApiError::bad_request("invalid_query", error.to_string())
+    } else if let Some(error) = rejection.find::<warp::filters::body::BodyDeserializeError>() {
+        ApiError::bad_request("invalid_body", error.to_string())
+    } else if let Some(error) = rejection.find::<warp::reject::UnsupportedMediaType>() {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            error.to_string(),
+        )
+    } else if let Some(error) = rejection.find::<warp::reject::InvalidHeader>() {
+        ApiError::bad_request("invalid_header", error.to_string())
+    } else if let Some(error) = rejection.find::<warp::reject::MissingHeader>() {
+        ApiError::bad_request("missing_header", error.to_string())
+    } else {
+        tracing::error!(?rejection, "unhandled rejection");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the hub logged the cause",
+        )
+    };
+    Ok(error.into_response())
+}

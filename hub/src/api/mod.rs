@@ -1,0 +1,71 @@
+//! HTTP routes. Handlers are thin: authenticate, parse the request, call a
+//! domain function, serialise its answer. Errors go to [`error::recover`].
+
+mod batches;
+pub mod error;
+mod health;
+mod keys;
+mod merchants;
+
+use std::convert::Infallible;
+
+use warp::{Filter, Rejection, Reply};
+
+use crate::auth::{self, Principal};
+use crate::startup::AppState;
+
+pub use error::{ApiError, reject};
+
+/// Every route of the hub, with errors mapped to JSON.
+pub fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let v1 = warp::path("v1").and(
+        keys::routes(state.clone())
+            .or(batches::routes(state.clone()))
+            .or(merchants::routes(state.clone()))
+            .or(me(state.clone())),
+    );
+    health::routes(state)
+        .or(v1)
+        .recover(error::recover)
+        .with(warp::log::custom(|info| {
+            // Paths carry merchant numbers at most, never sensitive values.
+            tracing::info!(
+                method = %info.method(),
+                path = info.path(),
+                status = info.status().as_u16(),
+                elapsed_ms = info.elapsed().as_millis() as u64,
+                "request"
+            );
+        }))
+}
+
+/// Pass the shared state into a handler.
+pub(crate) fn with_state(
+    state: AppState,
+) -> impl Filter<Extract = (AppState,), Error = Infallible> + Clone {
+    warp::any().map(move || state.clone())
+}
+
+/// Authenticate the request's bearer key.
+pub(crate) fn authenticated(
+    state: AppState,
+) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone {
+    warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
+        let state = state.clone();
+        async move {
+            auth::authenticate(&state.store, header.as_deref())
+                .await
+                .map_err(reject)
+        }
+    })
+}
+
+/// `GET /v1/me`: who the key belongs to.
+fn me(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    warp::path!("me")
+        .and(warp::get())
+        .and(authenticated(state))
+        .map(|principal: Principal| warp::reply::json(&principal))
+}

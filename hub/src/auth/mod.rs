@@ -1,0 +1,182 @@
+//! Principals, roles and API keys (SPEC §9).
+//!
+//! A key looks like `mhub_<key id>_<secret>`: the key id (12 hex digits) is
+//! public and finds the stored row; the whole key is compared by its SHA-256.
+//! Keys are 256-bit random strings, not passwords, so a fast hash is enough:
+//! nobody can brute-force 2^256, and a slow password hash would cost every
+//! request tens of milliseconds for no gain.
+
+mod role;
+
+use rand::Rng;
+use thiserror::Error;
+
+use crate::clock;
+use crate::digest::sha256_hex;
+use crate::store::{KeyRow, NewKey, Store, StoreError};
+
+pub use role::{Principal, Role};
+
+/// Why a request could not be authenticated or authorised, or a key not made.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer …` header.
+    #[error("missing API key: send `Authorization: Bearer <key>`")]
+    Missing,
+    /// The header is not a bearer token of the mhub form.
+    #[error("malformed API key")]
+    Malformed,
+    /// No such key.
+    #[error("unknown API key")]
+    Unknown,
+    /// The key was revoked.
+    #[error("API key was revoked")]
+    Revoked,
+    /// The role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Acquirer codes are 2–16 of A–Z, 0–9 and `_`.
+    #[error("invalid acquirer code {0:?}: use 2-16 characters A-Z, 0-9 or _")]
+    InvalidAcquirer(String),
+    /// `acquirer` must be given exactly for the acquirer role.
+    #[error("an acquirer key needs --acquirer; other roles take none")]
+    AcquirerMismatch,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A key as handed out once to its holder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedKey {
+    /// The full key; shown once, never stored.
+    pub key: String,
+    /// Public identifier.
+    pub key_id: String,
+    /// Role.
+    pub role: Role,
+    /// Acquirer code for acquirer keys.
+    pub acquirer: Option<String>,
+}
+
+/// Check an acquirer code's form.
+pub fn validate_acquirer_code(code: &str) -> Result<(), AuthError> {
+    let ok = (2..=16).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::InvalidAcquirer(code.to_owned()))
+    }
+}
+
+/// Make a new key and store its hash.
+#[tracing::instrument(skip(store))]
+pub async fn create_key(
+    store: &Store,
+    role: Role,
+    acquirer: Option<&str>,
+    label: Option<&str>,
+    created_by: &str,
+) -> Result<IssuedKey, AuthError> {
+    match (role, acquirer) {
+        (Role::Acquirer, Some(code)) => validate_acquirer_code(code)?,
+        (Role::Acquirer, None) | (_, Some(_)) => return Err(AuthError::AcquirerMismatch),
+        (_, None) => {}
+    }
+    let mut id_bytes = [0u8; 6];
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut id_bytes);
+    rand::rng().fill_bytes(&mut secret);
+    let key_id = hex::encode(id_bytes);
+    let key = format!("mhub_{key_id}_{}", hex::encode(secret));
+    store
+        .insert_key(&NewKey {
+            key_id: &key_id,
+            secret_sha256: &sha256_hex(key.as_bytes()),
+            role: role.as_str(),
+            acquirer,
+            label,
+            created_at: &clock::now(),
+            created_by,
+        })
+        .await?;
+    tracing::info!(key_id, role = role.as_str(), "API key created");
+    Ok(IssuedKey {
+        key,
+        key_id,
+        role,
+        acquirer: acquirer.map(str::to_owned),
+    })
+}
+
+/// Create the first admin key when the store has no usable admin key.
+/// Returns the key so the caller can print it, once.
+pub async fn ensure_admin_key(store: &Store) -> Result<Option<IssuedKey>, AuthError> {
+    if store.count_active_keys(Role::Admin.as_str()).await? > 0 {
+        return Ok(None);
+    }
+    create_key(store, Role::Admin, None, Some("initial admin key"), "init")
+        .await
+        .map(Some)
+}
+
+/// Find the principal behind an `Authorization` header value.
+pub async fn authenticate(store: &Store, header: Option<&str>) -> Result<Principal, AuthError> {
+    let header = header.ok_or(AuthError::Missing)?;
+    let key = header
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .ok_or(AuthError::Malformed)?;
+    let key_id = parse_key_id(key).ok_or(AuthError::Malformed)?;
+    let row = store.find_key(key_id).await?.ok_or(AuthError::Unknown)?;
+    // Compare hashes, not keys: equal-length hex strings, and the stored side
+    // is a hash, so a timing difference reveals nothing about the key.
+    if row.secret_sha256 != sha256_hex(key.as_bytes()) {
+        return Err(AuthError::Unknown);
+    }
+    if row.revoked_at.is_some() {
+        return Err(AuthError::Revoked);
+    }
+    principal(&row)
+}
+
+fn parse_key_id(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("mhub_")?;
+    let (key_id, secret) = rest.split_once('_')?;
+    let hex_of = |s: &str, len| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex_of(key_id, 12) && hex_of(secret, 64)).then_some(key_id)
+}
+
+fn principal(row: &KeyRow) -> Result<Principal, AuthError> {
+    let role: Role = row.role.parse().map_err(|_| AuthError::Unknown)?;
+    Ok(Principal {
+        key_id: row.key_id.clone(),
+        role,
+        acquirer: row.acquirer.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_are_read_only_from_well_formed_keys() {
+        let good = format!("mhub_0123456789ab_{}", "f".repeat(64));
+        assert_eq!(parse_key_id(&good), Some("0123456789ab"));
+        assert_eq!(parse_key_id("mhub_0123456789ab_short"), None);
+        assert_eq!(parse_key_id(&good.replace("mhub_", "key_")), None);
+        assert_eq!(parse_key_id(""), None);
+    }
+
+    #[test]
+    fn acquirer_codes_are_upper_case_alphanumerics() {
+        assert!(validate_acquirer_code("ACQ01").is_ok());
+        assert!(validate_acquirer_code("acq01").is_err());
+        assert!(validate_acquirer_code("A").is_err());
+        assert!(validate_acquirer_code("ACQ-01").is_err());
+    }
+}

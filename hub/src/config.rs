@@ -1,0 +1,216 @@
+//! Configuration: one typed struct, layered.
+//!
+//! Built-in defaults, then an optional TOML file (`--config` / `MHUB_CONFIG`),
+//! then `MHUB_*` environment variables and command-line flags (clap reads both
+//! and hands them over as [`Overrides`]). `mhub serve` with nothing set keeps
+//! everything in `./mhub-data` on SQLite.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Everything the hub needs to run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Data directory: SQLite file, photos, search index, secrets, spool.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `postgres://…` for PostgreSQL; absent means SQLite in the data directory.
+    pub database_url: Option<SecretString>,
+    /// Connection pool size.
+    pub max_connections: u32,
+    /// Log lines as text or JSON.
+    pub log_format: LogFormat,
+    /// Size limits on what clients may send.
+    pub limits: Limits,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("unknown log format {other:?}: use text or json")),
+        }
+    }
+}
+
+/// Limits on uploads (SPEC §9). Everything beyond a limit is refused with a
+/// specific error before it can cost memory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body, in bytes (a batch upload is one body).
+    pub max_body_bytes: u64,
+    /// Most data rows in one batch.
+    pub max_batch_rows: u64,
+    /// Longest single JSONL line or CSV record, in bytes.
+    pub max_row_bytes: u64,
+    /// Largest photo file, in bytes.
+    pub max_photo_bytes: u64,
+    /// Most pixels (width × height) in a photo; guards against decompression bombs.
+    pub max_photo_pixels: u64,
+    /// Most entries in a zip batch.
+    pub max_zip_entries: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("mhub-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            max_connections: 8,
+            log_format: LogFormat::Text,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 2 << 30,
+            max_batch_rows: 1_000_000,
+            max_row_bytes: 256 << 10,
+            max_photo_bytes: 10 << 20,
+            max_photo_pixels: 40_000_000,
+            max_zip_entries: 100_000,
+        }
+    }
+}
+
+/// Values from flags and environment that win over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--data-dir` / `MHUB_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--listen` / `MHUB_LISTEN`.
+    pub listen: Option<SocketAddr>,
+    /// `--database-url` / `MHUB_DATABASE_URL`.
+    pub database_url: Option<SecretString>,
+    /// `--log-format` / `MHUB_LOG_FORMAT`.
+    pub log_format: Option<LogFormat>,
+}
+
+/// Why configuration could not be loaded.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file named by `--config` could not be read.
+    #[error("cannot read configuration file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for [`Settings`].
+    #[error("invalid configuration file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        source: toml::de::Error,
+    },
+}
+
+impl Settings {
+    /// Defaults, then the file if given, then the overrides.
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> Result<Settings, ConfigError> {
+        let mut settings = match file {
+            None => Settings::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+        };
+        if let Some(data_dir) = overrides.data_dir {
+            settings.data_dir = data_dir;
+        }
+        if let Some(listen) = overrides.listen {
+            settings.listen = listen;
+        }
+        if let Some(url) = overrides.database_url {
+            settings.database_url = Some(url);
+        }
+        if let Some(format) = overrides.log_format {
+            settings.log_format = format;
+        }
+        Ok(settings)
+    }
+
+    /// The database to use: the configured URL, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => SecretString::from(crate::data_dir::DataDir::new(&self.data_dir).sqlite_url()),
+        }
+    }
+
+    /// Whether the configured database is PostgreSQL.
+    pub fn uses_postgres(&self) -> bool {
+        self.database_url
+            .as_ref()
+            .is_some_and(|url| url.expose_secret().starts_with("postgres"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_file_sets_limits_and_flags_win_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mhub.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/mhub\"\n[limits]\nmax_batch_rows = 10\n",
+        )
+        .unwrap();
+        let settings = Settings::load(
+            Some(&path),
+            Overrides {
+                listen: Some("127.0.0.1:9100".parse().unwrap()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(settings.listen.port(), 9100);
+        assert_eq!(settings.data_dir, PathBuf::from("/srv/mhub"));
+        assert_eq!(settings.limits.max_batch_rows, 10);
+        assert_eq!(settings.limits.max_photo_bytes, Limits::default().max_photo_bytes);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error_not_silently_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mhub.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").unwrap();
+        let error = Settings::load(Some(&path), Overrides::default()).unwrap_err();
+        assert!(matches!(error, ConfigError::Parse { .. }), "{error}");
+    }
+}

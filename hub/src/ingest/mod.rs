@@ -1,0 +1,567 @@
+//! Batch ingest: an upload becomes validated, normalised, tokenised merchant
+//! versions in one transaction.
+//!
+//! The path of a batch:
+//! 1. the handler streams the body into a spool file ([`spool`]), hashing it;
+//! 2. if this acquirer already sent these exact bytes, the first result is
+//!    returned and nothing else happens (idempotent re-upload);
+//! 3. a blocking thread reads rows ([`source`]), validates and tokenises
+//!    them ([`row`]) and checks photos ([`photo`]), sending results through
+//!    a bounded channel, so memory stays flat however large the batch;
+//! 4. the async side writes each row into one write transaction and commits
+//!    once at the end: a batch is acknowledged only when all of it is durable,
+//!    and a crash mid-batch leaves no trace of it.
+
+mod issue;
+mod photo;
+mod row;
+mod source;
+mod spool;
+
+use std::sync::Arc;
+
+use matcher::{PhotoRef, TokenKey};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use tokio::sync::mpsc;
+
+use crate::clock;
+use crate::config::Limits;
+use crate::store::{BatchCounts, BatchIssueRow, NewBatch, PhotoMeta, Store, StoreError, UpsertOutcome};
+
+pub use issue::{BatchIssue, Issue, Severity};
+pub use photo::PhotoStore;
+pub use source::Format;
+pub use spool::{Spooled, spool};
+
+/// How many issues a batch result lists inline; the rest are paged from
+/// `GET /v1/batches/{id}/errors`.
+pub const INLINE_ISSUES: usize = 1000;
+
+/// Why a whole upload was refused. Row problems are not errors: they are
+/// [`Issue`]s in the result.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// The body is over the limit.
+    #[error("upload is over the {limit}-byte limit")]
+    BodyTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// The client went away or sent a broken body.
+    #[error("upload could not be read: {0}")]
+    BodyRead(String),
+    /// No usable Content-Type.
+    #[error(
+        "unsupported Content-Type: send application/x-ndjson (JSONL), text/csv or application/zip"
+    )]
+    UnsupportedMediaType,
+    /// Text that is not UTF-8.
+    #[error("line {line} is not valid UTF-8: convert the file to UTF-8 (GBK is not accepted)")]
+    InvalidEncoding {
+        /// The first bad line.
+        line: u64,
+    },
+    /// The zip cannot be read.
+    #[error("not a readable zip archive: {0}")]
+    ZipInvalid(String),
+    /// A zip entry would land outside the batch.
+    #[error("zip entry {0:?} escapes the batch (absolute path, .., or a link)")]
+    ZipUnsafePath(String),
+    /// Too many zip entries.
+    #[error("zip has more than {limit} entries")]
+    ZipTooManyEntries {
+        /// The limit.
+        limit: u64,
+    },
+    /// The zip holds no merchants file.
+    #[error("zip holds neither merchants.jsonl nor merchants.csv")]
+    ZipNoMerchants,
+    /// A CSV file lacks required columns.
+    #[error("{file} lacks required columns: {columns}")]
+    CsvMissingColumns {
+        /// Which file.
+        file: &'static str,
+        /// Which columns.
+        columns: String,
+    },
+    /// A CSV file cannot be parsed at all.
+    #[error("CSV cannot be read: {0}")]
+    CsvInvalid(String),
+    /// More rows than allowed.
+    #[error("batch has more than {limit} rows: split it (mhub upload does this)")]
+    TooManyRows {
+        /// The limit.
+        limit: u64,
+    },
+    /// No data rows.
+    #[error("batch has no rows")]
+    Empty,
+    /// Only acquirer keys upload batches.
+    #[error("only acquirer keys upload batches")]
+    NotAnAcquirer,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// File-system trouble in the spool.
+    #[error("spool I/O failed")]
+    Io(#[from] std::io::Error),
+}
+
+impl IngestError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::BodyTooLarge { .. } => "body_too_large",
+            IngestError::BodyRead(_) => "body_unreadable",
+            IngestError::UnsupportedMediaType => "unsupported_media_type",
+            IngestError::InvalidEncoding { .. } => "invalid_encoding",
+            IngestError::ZipInvalid(_) => "zip_invalid",
+            IngestError::ZipUnsafePath(_) => "zip_unsafe_path",
+            IngestError::ZipTooManyEntries { .. } => "zip_too_many_entries",
+            IngestError::ZipNoMerchants => "zip_no_merchants",
+            IngestError::CsvMissingColumns { .. } => "csv_missing_columns",
+            IngestError::CsvInvalid(_) => "csv_invalid",
+            IngestError::TooManyRows { .. } => "too_many_rows",
+            IngestError::Empty => "batch_empty",
+            IngestError::NotAnAcquirer => "forbidden",
+            IngestError::Store(_) | IngestError::Io(_) => "internal",
+        }
+    }
+
+    /// HTTP status for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            IngestError::BodyTooLarge { .. } | IngestError::TooManyRows { .. } => 413,
+            IngestError::UnsupportedMediaType => 415,
+            IngestError::NotAnAcquirer => 403,
+            IngestError::Store(_) | IngestError::Io(_) => 500,
+            _ => 400,
+        }
+    }
+}
+
+/// The answer to an upload, stored with the batch and returned again on re-upload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchResult {
+    /// Batch id.
+    pub batch_id: i64,
+    /// Uploading acquirer.
+    pub acquirer: String,
+    /// `jsonl`, `csv` or `zip`.
+    pub format: String,
+    /// SHA-256 of the uploaded bytes.
+    pub content_sha256: String,
+    /// Whether one bad row would have refused the batch.
+    pub all_or_nothing: bool,
+    /// When the upload arrived.
+    pub received_at: String,
+    /// When it was committed.
+    pub completed_at: String,
+    /// Data rows read.
+    pub rows: i64,
+    /// Rows stored (created + updated + unchanged).
+    pub accepted: i64,
+    /// Rows refused.
+    pub rejected: i64,
+    /// New merchants.
+    pub created: i64,
+    /// Merchants with a new version.
+    pub updated: i64,
+    /// Rows identical to the stored version.
+    pub unchanged: i64,
+    /// Row errors (the first [`INLINE_ISSUES`]).
+    pub errors: Vec<BatchIssue>,
+    /// Total number of row errors.
+    pub error_count: i64,
+    /// Warnings (the first [`INLINE_ISSUES`]).
+    pub warnings: Vec<BatchIssue>,
+    /// Total number of warnings.
+    pub warning_count: i64,
+    /// Alerts this batch raised or grew.
+    pub alerts: Vec<serde_json::Value>,
+    /// True when this answer replays an earlier upload of the same bytes.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// What ingest needs from the running hub.
+#[derive(Clone)]
+pub struct Ingestor {
+    /// The database.
+    pub store: Store,
+    /// Token key.
+    pub token_key: Arc<TokenKey>,
+    /// Photo files.
+    pub photos: PhotoStore,
+    /// Upload limits.
+    pub limits: Arc<Limits>,
+    /// Where spooled and extracted files go.
+    pub spool_dir: std::path::PathBuf,
+}
+
+/// The outcome of an upload that was read.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored (possibly with some rows refused), or replayed.
+    Stored(BatchResult),
+    /// All-or-nothing was asked and some rows were bad: nothing stored.
+    Refused {
+        /// Rows read.
+        rows: i64,
+        /// Row errors (the first [`INLINE_ISSUES`]).
+        errors: Vec<BatchIssue>,
+        /// Total number of row errors.
+        error_count: i64,
+    },
+}
+
+/// A spooled upload and how to treat it.
+pub struct Upload {
+    /// The bytes on disk.
+    pub spooled: Spooled,
+    /// Their format.
+    pub format: Format,
+    /// Refuse the whole batch if any row is bad.
+    pub all_or_nothing: bool,
+}
+
+/// What the reading thread sends per row.
+enum Parsed {
+    Row {
+        line: u64,
+        merchant_id: Option<String>,
+        result: Result<(matcher::MerchantRecord, Vec<PhotoMeta>), Vec<Issue>>,
+        warnings: Vec<Issue>,
+    },
+    /// Warnings about the batch as a whole.
+    Warnings(Vec<Issue>),
+}
+
+/// Collects issues: all go to the store, the first few into the result.
+struct Issues {
+    batch_id: i64,
+    seq: i64,
+    errors: Vec<BatchIssue>,
+    warnings: Vec<BatchIssue>,
+    counts: BatchCounts,
+}
+
+impl Issues {
+    async fn record(&mut self, tx: &mut crate::store::WriteTx, issue: &Issue) -> Result<(), StoreError> {
+        self.seq += 1;
+        let (list, count, severity) = match issue.severity {
+            Severity::Error => (&mut self.errors, &mut self.counts.error_count, "error"),
+            Severity::Warning => (&mut self.warnings, &mut self.counts.warning_count, "warning"),
+        };
+        *count += 1;
+        if list.len() < INLINE_ISSUES {
+            list.push(BatchIssue::from(issue));
+        }
+        tx.insert_batch_issue(
+            self.batch_id,
+            &BatchIssueRow {
+                seq: self.seq,
+                severity: severity.to_owned(),
+                line: issue.line as i64,
+                merchant_id: issue.merchant_id.clone(),
+                field: (!issue.field.is_empty()).then(|| issue.field.clone()),
+                code: issue.code.to_owned(),
+                message: issue.message.clone(),
+            },
+        )
+        .await
+    }
+}
+
+impl Ingestor {
+    /// Ingest one spooled upload for `acquirer`.
+    #[tracing::instrument(skip(self, upload), fields(sha256 = %upload.spooled.sha256, bytes = upload.spooled.bytes))]
+    pub async fn ingest(
+        &self,
+        acquirer: &str,
+        submitted_by: &str,
+        upload: Upload,
+    ) -> Result<Outcome, IngestError> {
+        if let Some(done) = self.replay(acquirer, &upload.spooled.sha256).await? {
+            return Ok(Outcome::Stored(done));
+        }
+        let received_at = clock::now();
+        let (sender, mut receiver) = mpsc::channel::<Parsed>(256);
+        let reader = {
+            let token_key = self.token_key.clone();
+            let limits = self.limits.clone();
+            let photos = self.photos.clone();
+            let spool_dir = self.spool_dir.clone();
+            let path = upload.spooled.file.path().to_owned();
+            let format = upload.format;
+            tokio::task::spawn_blocking(move || {
+                read_rows(format, &path, &spool_dir, &limits, &token_key, &photos, sender)
+            })
+        };
+
+        let mut tx = self.store.begin_write().await?;
+        let batch_id = match tx
+            .insert_batch(&NewBatch {
+                acquirer,
+                content_sha256: &upload.spooled.sha256,
+                format: upload.format.as_str(),
+                all_or_nothing: upload.all_or_nothing,
+                submitted_by,
+                received_at: &received_at,
+            })
+            .await
+        {
+            Ok(id) => id,
+            Err(StoreError::Conflict) => {
+                // The same bytes were committed by a concurrent upload
+                // between our replay check and now: answer with its result.
+                tx.rollback().await?;
+                drop(receiver);
+                let _ = reader.await;
+                return match self.replay(acquirer, &upload.spooled.sha256).await? {
+                    Some(done) => Ok(Outcome::Stored(done)),
+                    None => Err(StoreError::Conflict.into()),
+                };
+            }
+            Err(other) => return Err(other.into()),
+        };
+
+        let mut issues = Issues {
+            batch_id,
+            seq: 0,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            counts: BatchCounts::default(),
+        };
+        let now = received_at.clone();
+        let mut seen_unknown_fields = std::collections::HashSet::new();
+        while let Some(parsed) = receiver.recv().await {
+            let (line, merchant_id, result, warnings) = match parsed {
+                Parsed::Warnings(warnings) => {
+                    for warning in &warnings {
+                        issues.record(&mut tx, warning).await?;
+                    }
+                    continue;
+                }
+                Parsed::Row {
+                    line,
+                    merchant_id,
+                    result,
+                    warnings,
+                } => (line, merchant_id, result, warnings),
+            };
+            issues.counts.rows_total += 1;
+            if issues.counts.rows_total as u64 > self.limits.max_batch_rows {
+                tx.rollback().await?;
+                return Err(IngestError::TooManyRows {
+                    limit: self.limits.max_batch_rows,
+                });
+            }
+            for warning in warnings {
+                // An extra vendor field on every row is one warning, not a million.
+                if warning.code == "unknown_field" && !seen_unknown_fields.insert(warning.field.clone()) {
+                    continue;
+                }
+                issues
+                    .record(&mut tx, &warning.at(line, merchant_id.as_deref()))
+                    .await?;
+            }
+            let row_errors = match result {
+                Ok((record, photos)) => {
+                    // Photo rows first: merchant_photos refers to them.
+                    for meta in &photos {
+                        tx.insert_photo(meta, &now).await?;
+                    }
+                    match tx.upsert_merchant(acquirer, batch_id, &record, &now).await? {
+                        UpsertOutcome::Created => {
+                            issues.counts.created += 1;
+                            Vec::new()
+                        }
+                        UpsertOutcome::Updated { .. } => {
+                            issues.counts.updated += 1;
+                            Vec::new()
+                        }
+                        UpsertOutcome::Unchanged => {
+                            issues.counts.unchanged += 1;
+                            Vec::new()
+                        }
+                        UpsertOutcome::DuplicateInBatch => vec![Issue::error(
+                            "merchant_id",
+                            "duplicate_merchant_id",
+                            "this merchant_id already appeared earlier in the batch; the first row was kept",
+                        )],
+                    }
+                }
+                Err(errors) => errors,
+            };
+            if row_errors.is_empty() {
+                issues.counts.accepted += 1;
+            } else {
+                issues.counts.rejected += 1;
+                for error in row_errors {
+                    issues
+                        .record(&mut tx, &error.at(line, merchant_id.as_deref()))
+                        .await?;
+                }
+            }
+        }
+        match reader.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tx.rollback().await?;
+                return Err(error);
+            }
+            Err(join) => {
+                tx.rollback().await?;
+                return Err(IngestError::Io(std::io::Error::other(join.to_string())));
+            }
+        }
+        if issues.counts.rows_total == 0 {
+            tx.rollback().await?;
+            return Err(IngestError::Empty);
+        }
+        if upload.all_or_nothing && issues.counts.rejected > 0 {
+            tx.rollback().await?;
+            return Ok(Outcome::Refused {
+                rows: issues.counts.rows_total,
+                errors: issues.errors,
+                error_count: issues.counts.error_count,
+            });
+        }
+        let counts = issues.counts;
+        let result = BatchResult {
+            batch_id,
+            acquirer: acquirer.to_owned(),
+            format: upload.format.as_str().to_owned(),
+            content_sha256: upload.spooled.sha256.clone(),
+            all_or_nothing: upload.all_or_nothing,
+            received_at,
+            completed_at: clock::now(),
+            rows: counts.rows_total,
+            accepted: counts.accepted,
+            rejected: counts.rejected,
+            created: counts.created,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            errors: issues.errors,
+            error_count: counts.error_count,
+            warnings: issues.warnings,
+            warning_count: counts.warning_count,
+            alerts: Vec::new(),
+            replayed: false,
+        };
+        let json = serde_json::to_string(&result).map_err(StoreError::from)?;
+        tx.finish_batch(batch_id, &result.completed_at, &counts, &json)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            batch_id,
+            acquirer,
+            rows = result.rows,
+            accepted = result.accepted,
+            rejected = result.rejected,
+            "batch committed"
+        );
+        Ok(Outcome::Stored(result))
+    }
+
+    async fn replay(&self, acquirer: &str, sha256: &str) -> Result<Option<BatchResult>, IngestError> {
+        let Some(row) = self.store.find_batch_by_content(acquirer, sha256).await? else {
+            return Ok(None);
+        };
+        let mut result: BatchResult =
+            serde_json::from_str(&row.result).map_err(StoreError::from)?;
+        result.replayed = true;
+        Ok(Some(result))
+    }
+}
+
+/// The reading side: rows in, validated records out, on a blocking thread.
+fn read_rows(
+    format: Format,
+    path: &std::path::Path,
+    spool_dir: &std::path::Path,
+    limits: &Limits,
+    token_key: &TokenKey,
+    photos: &PhotoStore,
+    sender: mpsc::Sender<Parsed>,
+) -> Result<(), IngestError> {
+    let mut batch = source::open(format, path, spool_dir, limits)?;
+    let context = row::Context {
+        token_key,
+        today: clock::today_in_china(),
+    };
+    if !batch.warnings.is_empty() && sender.blocking_send(Parsed::Warnings(std::mem::take(&mut batch.warnings))).is_err() {
+        return Ok(());
+    }
+    let mut rows_read = 0u64;
+    while let Some(raw) = batch.next_row()? {
+        rows_read += 1;
+        if rows_read > limits.max_batch_rows {
+            return Err(IngestError::TooManyRows {
+                limit: limits.max_batch_rows,
+            });
+        }
+        let mut warnings = Vec::new();
+        let (merchant_id, result) = match raw.value {
+            Err(issue) => (None, Err(vec![issue])),
+            Ok(value) => {
+                let merchant_id = row::merchant_id_of(&value);
+                let result = row::validate(&value, &context, &mut warnings).and_then(|valid| {
+                    load_photos(&mut batch, valid, limits, photos)
+                });
+                (merchant_id, result)
+            }
+        };
+        let parsed = Parsed::Row {
+            line: raw.line,
+            merchant_id,
+            result,
+            warnings,
+        };
+        if sender.blocking_send(parsed).is_err() {
+            // The writer stopped (an error it will report); stop reading.
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Fetch, check and store the photos of a valid row.
+fn load_photos(
+    batch: &mut source::Batch,
+    valid: row::ValidRow,
+    limits: &Limits,
+    store: &PhotoStore,
+) -> Result<(matcher::MerchantRecord, Vec<PhotoMeta>), Vec<Issue>> {
+    let mut record = valid.record;
+    let mut metas = Vec::new();
+    let mut errors = Vec::new();
+    for request in &valid.photos {
+        let checked = batch
+            .photo(&request.file, &request.field, limits)
+            .and_then(|bytes| {
+                let meta = photo::inspect(&bytes, limits, &request.field)?;
+                store.put(&meta.sha256, &bytes).map_err(|e| {
+                    Issue::error(&request.field, "photo_store_failed", format!("photo could not be stored: {e}"))
+                })?;
+                Ok(meta)
+            });
+        match checked {
+            Ok(meta) => {
+                record.photos.push(PhotoRef {
+                    kind: request.kind,
+                    sha256: meta.sha256.clone(),
+                });
+                metas.push(meta);
+            }
+            Err(issue) => errors.push(issue),
+        }
+    }
+    if errors.is_empty() {
+        Ok((record, metas))
+    } else {
+        Err(errors)
+    }
+}

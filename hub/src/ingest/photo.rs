@@ -1,0 +1,208 @@
+//! Photos: checked by decoding under limits, stored once by content hash.
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::PathBuf;
+
+use image::{ImageReader, Limits as DecodeLimits};
+
+use crate::config::Limits;
+use crate::digest::sha256_hex;
+use crate::store::PhotoMeta;
+
+use super::issue::Issue;
+
+/// Smallest accepted side, in pixels: below this a storefront cannot be
+/// verified by a person or hashed meaningfully.
+const MIN_SIDE: u32 = 200;
+
+/// Photo files under `photos/<first two hex digits>/<sha256>`.
+#[derive(Debug, Clone)]
+pub struct PhotoStore {
+    root: PathBuf,
+}
+
+impl PhotoStore {
+    /// A store rooted at the data directory's photo folder.
+    pub fn new(root: PathBuf) -> PhotoStore {
+        PhotoStore { root }
+    }
+
+    fn path(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    /// Store bytes under their hash. Written to a temporary file, synced and
+    /// renamed, so a crash never leaves a half photo under a valid name.
+    pub fn put(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let dir = path.parent().expect("photo paths have a parent");
+        fs::create_dir_all(dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        file.write_all(bytes)?;
+        file.as_file().sync_all()?;
+        file.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Read a stored photo, if present.
+    pub fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        match fs::read(self.path(sha256)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// Decode a photo under the limits and check it is a usable picture.
+/// `field` names the row field for error reports.
+pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, Issue> {
+    if bytes.len() as u64 > limits.max_photo_bytes {
+        return Err(Issue::error(
+            field,
+            "photo_too_large",
+            format!(
+                "photo is {} bytes; the limit is {}",
+                bytes.len(),
+                limits.max_photo_bytes
+            ),
+        ));
+    }
+    let undecodable = |detail: String| {
+        Issue::error(
+            field,
+            "photo_undecodable",
+            format!("photo cannot be decoded: {detail}"),
+        )
+    };
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| undecodable(e.to_string()))?;
+    let format = reader
+        .format()
+        .ok_or_else(|| undecodable("not a JPEG or PNG".into()))?;
+    // Read the header first: the pixel count is known before any pixel is
+    // decoded, so a decompression bomb costs nothing.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| undecodable(e.to_string()))?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_photo_pixels {
+        return Err(Issue::error(
+            field,
+            "photo_too_many_pixels",
+            format!(
+                "photo is {width}x{height} = {pixels} pixels; the limit is {}",
+                limits.max_photo_pixels
+            ),
+        ));
+    }
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(Issue::error(
+            field,
+            "photo_too_small",
+            format!("photo is {width}x{height}; at least {MIN_SIDE}x{MIN_SIDE} is needed"),
+        ));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decode_limits = DecodeLimits::default();
+    decode_limits.max_image_width = Some(width);
+    decode_limits.max_image_height = Some(height);
+    decode_limits.max_alloc = Some(pixels * 8 + (1 << 20));
+    reader.limits(decode_limits);
+    let image = reader.decode().map_err(|e| undecodable(e.to_string()))?;
+    if is_blank(&image) {
+        return Err(Issue::error(
+            field,
+            "photo_blank",
+            "photo is blank or of one uniform colour",
+        ));
+    }
+    Ok(PhotoMeta {
+        sha256: sha256_hex(bytes),
+        format: format!("{format:?}").to_lowercase(),
+        width,
+        height,
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// A photo whose brightness barely varies shows nothing (a lens cap, a
+/// blank canvas). Measured on a small grey thumbnail, so cheap.
+fn is_blank(image: &image::DynamicImage) -> bool {
+    let thumb = image.thumbnail(32, 32).to_luma8();
+    let values: Vec<f64> = thumb.pixels().map(|p| f64::from(p.0[0])).collect();
+    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    let variance =
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len().max(1) as f64;
+    variance < 4.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageFormat, Rgb, RgbImage};
+
+    fn encode(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        bytes
+    }
+
+    fn striped(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, y| {
+            Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8])
+        })
+    }
+
+    #[test]
+    fn a_real_photo_is_accepted_with_its_size_and_hash() {
+        let bytes = encode(&striped(320, 240), ImageFormat::Jpeg);
+        let meta = inspect(&bytes, &Limits::default(), "photos[0].file").unwrap();
+        assert_eq!((meta.width, meta.height), (320, 240));
+        assert_eq!(meta.format, "jpeg");
+        assert_eq!(meta.sha256, sha256_hex(&bytes));
+    }
+
+    #[test]
+    fn broken_tiny_blank_and_oversized_photos_get_their_own_codes() {
+        let limits = Limits {
+            max_photo_pixels: 500 * 500,
+            ..Limits::default()
+        };
+        let jpeg = encode(&striped(320, 240), ImageFormat::Jpeg);
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (b"not an image at all".to_vec(), "photo_undecodable"),
+            (jpeg[..jpeg.len() / 2].to_vec(), "photo_undecodable"),
+            (encode(&striped(100, 100), ImageFormat::Png), "photo_too_small"),
+            (
+                encode(&RgbImage::from_pixel(300, 300, Rgb([200, 200, 200])), ImageFormat::Png),
+                "photo_blank",
+            ),
+            (encode(&striped(600, 600), ImageFormat::Png), "photo_too_many_pixels"),
+        ];
+        for (bytes, code) in cases {
+            let issue = inspect(&bytes, &limits, "f").unwrap_err();
+            assert_eq!(issue.code, code, "{}", issue.message);
+        }
+    }
+
+    #[test]
+    fn photos_are_stored_once_under_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = PhotoStore::new(dir.path().to_owned());
+        let bytes = b"photo bytes";
+        let sha = sha256_hex(bytes);
+        store.put(&sha, bytes).unwrap();
+        store.put(&sha, bytes).unwrap();
+        assert_eq!(store.get(&sha).unwrap().unwrap(), bytes);
+        assert_eq!(store.get("../../etc/passwd").unwrap(), None);
+    }
+}

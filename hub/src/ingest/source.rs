@@ -1,0 +1,555 @@
+//! Reading rows out of an upload: JSONL, a CSV pair, or a zip holding either
+//! plus `photos/`. Runs on a blocking thread.
+//!
+//! Whatever the format, each row comes out as a JSON value in the §3 shape,
+//! so one validator serves all of them. Problems that make the whole upload
+//! unreadable (bad zip, unsafe entry name, missing CSV columns, wrong text
+//! encoding) are batch errors; problems with one row are row errors.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek};
+use std::path::{Component, Path};
+
+use serde_json::{Map, Value};
+use tempfile::NamedTempFile;
+use zip::ZipArchive;
+
+use super::IngestError;
+use super::issue::Issue;
+use crate::config::Limits;
+
+/// The upload formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON object per line.
+    Jsonl,
+    /// `merchants.csv` alone (terminals need the zip form).
+    Csv,
+    /// A zip with `merchants.jsonl` or `merchants.csv` (+ `terminals.csv`) and `photos/`.
+    Zip,
+}
+
+impl Format {
+    /// Recognise a `Content-Type` (parameters such as `charset` are ignored).
+    pub fn from_content_type(content_type: &str) -> Option<Format> {
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        match essence.to_ascii_lowercase().as_str() {
+            "application/x-ndjson" | "application/jsonl" | "application/json-lines"
+            | "application/x-jsonlines" => Some(Format::Jsonl),
+            "text/csv" => Some(Format::Csv),
+            "application/zip" | "application/x-zip-compressed" => Some(Format::Zip),
+            _ => None,
+        }
+    }
+
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Zip => "zip",
+        }
+    }
+}
+
+/// One row as read from the file.
+pub struct RawRow {
+    /// 1-based line (JSONL) or record line (CSV).
+    pub line: u64,
+    /// The row in §3 shape, or why it could not be read.
+    pub value: Result<Value, Issue>,
+}
+
+/// An opened upload: rows to iterate, photos to fetch.
+pub struct Batch {
+    rows: Rows,
+    photos: Option<Photos>,
+    /// Warnings about the batch as a whole (unknown CSV columns).
+    pub warnings: Vec<Issue>,
+    // Extracted members of a zip live as long as the batch.
+    _extracted: Vec<NamedTempFile>,
+}
+
+struct Photos {
+    archive: ZipArchive<File>,
+    /// Folder inside the zip that holds the batch (empty, or `name/`).
+    prefix: String,
+}
+
+enum Rows {
+    Jsonl {
+        reader: BufReader<File>,
+        line: u64,
+        max_row_bytes: u64,
+    },
+    Csv {
+        records: csv::StringRecordsIntoIter<File>,
+        headers: Vec<String>,
+        terminals: HashMap<String, Vec<Value>>,
+    },
+}
+
+const MERCHANT_COLUMNS: &[&str] = &[
+    "merchant_id",
+    "name",
+    "uscc",
+    "mcc",
+    "address",
+    "region_code",
+    "lat",
+    "lng",
+    "legal_rep_name",
+    "legal_rep_id_type",
+    "legal_rep_id_number",
+    "legal_rep_phone",
+    "contact_phone",
+    "account_number",
+    "account_name",
+    "account_bank",
+    "account_kind",
+    "onboarded_at",
+    "status",
+    "termination_reason",
+    "terminated_at",
+    "photos",
+];
+const REQUIRED_MERCHANT_COLUMNS: &[&str] = &[
+    "merchant_id",
+    "name",
+    "mcc",
+    "address",
+    "legal_rep_name",
+    "legal_rep_id_number",
+    "account_number",
+    "account_name",
+];
+const TERMINAL_COLUMNS: &[&str] = &["merchant_id", "terminal_id", "sn", "vendor", "model", "lat", "lng"];
+
+/// Open a spooled upload.
+pub fn open(
+    format: Format,
+    path: &Path,
+    spool_dir: &Path,
+    limits: &Limits,
+) -> Result<Batch, IngestError> {
+    match format {
+        Format::Jsonl => Ok(Batch {
+            rows: jsonl(File::open(path)?, limits),
+            photos: None,
+            warnings: Vec::new(),
+            _extracted: Vec::new(),
+        }),
+        Format::Csv => {
+            let (rows, warnings) = csv_rows(File::open(path)?, None)?;
+            Ok(Batch {
+                rows,
+                photos: None,
+                warnings,
+                _extracted: Vec::new(),
+            })
+        }
+        Format::Zip => open_zip(path, spool_dir, limits),
+    }
+}
+
+fn jsonl(file: File, limits: &Limits) -> Rows {
+    Rows::Jsonl {
+        reader: BufReader::with_capacity(1 << 16, file),
+        line: 0,
+        max_row_bytes: limits.max_row_bytes,
+    }
+}
+
+/// A zip entry name that stays inside the batch: relative, no `..`, no
+/// drive or root, no backslashes (which some unzip tools treat as separators).
+fn safe_entry_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains('\\')
+        && !name.contains('\0')
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn open_zip(path: &Path, spool_dir: &Path, limits: &Limits) -> Result<Batch, IngestError> {
+    let mut archive =
+        ZipArchive::new(File::open(path)?).map_err(|e| IngestError::ZipInvalid(e.to_string()))?;
+    if archive.len() as u64 > limits.max_zip_entries {
+        return Err(IngestError::ZipTooManyEntries {
+            limit: limits.max_zip_entries,
+        });
+    }
+    let mut names = HashSet::new();
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| IngestError::ZipInvalid(e.to_string()))?;
+        let name = entry
+            .name()
+            .map_err(|e| IngestError::ZipInvalid(e.to_string()))?
+            .into_owned();
+        if !safe_entry_name(&name) || entry.is_symlink() {
+            return Err(IngestError::ZipUnsafePath(name));
+        }
+        names.insert(name);
+    }
+    // The batch may sit at the top of the zip or inside one folder.
+    let prefix = ["", ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(names.iter().filter_map(|n| {
+            n.split_once('/').map(|(top, _)| format!("{top}/"))
+        }))
+        .find(|prefix| {
+            names.contains(&format!("{prefix}merchants.jsonl"))
+                || names.contains(&format!("{prefix}merchants.csv"))
+        })
+        .ok_or(IngestError::ZipNoMerchants)?;
+
+    let mut extracted = Vec::new();
+    let mut extract = |archive: &mut ZipArchive<File>, name: &str| -> Result<Option<File>, IngestError> {
+        let Ok(mut entry) = archive.by_name(name) else {
+            return Ok(None);
+        };
+        let mut out = NamedTempFile::new_in(spool_dir)?;
+        // A zip bomb stops at the body limit.
+        let copied = std::io::copy(
+            &mut (&mut entry).take(limits.max_body_bytes + 1),
+            out.as_file_mut(),
+        )
+        .map_err(|e| IngestError::ZipInvalid(e.to_string()))?;
+        if copied > limits.max_body_bytes {
+            return Err(IngestError::BodyTooLarge {
+                limit: limits.max_body_bytes,
+            });
+        }
+        out.as_file_mut().rewind()?;
+        let file = out.reopen()?;
+        extracted.push(out);
+        Ok(Some(file))
+    };
+    let (rows, warnings) =
+        if let Some(file) = extract(&mut archive, &format!("{prefix}merchants.jsonl"))? {
+            (jsonl(file, limits), Vec::new())
+        } else {
+            let merchants = extract(&mut archive, &format!("{prefix}merchants.csv"))?
+                .ok_or(IngestError::ZipNoMerchants)?;
+            let terminals = extract(&mut archive, &format!("{prefix}terminals.csv"))?;
+            csv_rows(merchants, terminals)?
+        };
+    Ok(Batch {
+        rows,
+        photos: Some(Photos { archive, prefix }),
+        warnings,
+        _extracted: extracted,
+    })
+}
+
+fn csv_reader(file: File) -> csv::Reader<File> {
+    csv::ReaderBuilder::new().flexible(false).from_reader(file)
+}
+
+fn read_headers(reader: &mut csv::Reader<File>, file_name: &str) -> Result<Vec<String>, IngestError> {
+    let headers = reader.headers().map_err(|e| csv_error(e, file_name))?;
+    Ok(headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+        .collect())
+}
+
+fn csv_error(error: csv::Error, file_name: &str) -> IngestError {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => IngestError::InvalidEncoding {
+            line: pos.as_ref().map_or(0, |p| p.line()),
+        },
+        _ => IngestError::CsvInvalid(format!("{file_name}: {error}")),
+    }
+}
+
+fn csv_rows(merchants: File, terminals: Option<File>) -> Result<(Rows, Vec<Issue>), IngestError> {
+    let mut reader = csv_reader(merchants);
+    let headers = read_headers(&mut reader, "merchants.csv")?;
+    let missing: Vec<&str> = REQUIRED_MERCHANT_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !headers.iter().any(|h| h == c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(IngestError::CsvMissingColumns {
+            file: "merchants.csv",
+            columns: missing.join(", "),
+        });
+    }
+    let warnings = headers
+        .iter()
+        .filter(|h| !MERCHANT_COLUMNS.contains(&h.as_str()))
+        .map(|h| {
+            Issue::warning(
+                h.clone(),
+                "unknown_field",
+                format!("column {h:?} is not in the batch format and was ignored"),
+            )
+        })
+        .collect();
+    // terminals.csv is keyed by merchant_id, so it is read whole; its size is
+    // bounded by the body limit. (Large batches should use JSONL, where each
+    // row carries its terminals.)
+    let mut by_merchant: HashMap<String, Vec<Value>> = HashMap::new();
+    if let Some(file) = terminals {
+        let mut reader = csv_reader(file);
+        let headers = read_headers(&mut reader, "terminals.csv")?;
+        let missing: Vec<&str> = ["merchant_id", "terminal_id"]
+            .into_iter()
+            .filter(|c| !headers.iter().any(|h| h == c))
+            .collect();
+        if !missing.is_empty() {
+            return Err(IngestError::CsvMissingColumns {
+                file: "terminals.csv",
+                columns: missing.join(", "),
+            });
+        }
+        for record in reader.into_records() {
+            let record = record.map_err(|e| csv_error(e, "terminals.csv"))?;
+            let mut terminal = Map::new();
+            let mut merchant_id = String::new();
+            for (header, cell) in headers.iter().zip(record.iter()) {
+                if header == "merchant_id" {
+                    merchant_id = matcher::normalise::text(cell).to_ascii_uppercase();
+                } else if TERMINAL_COLUMNS.contains(&header.as_str()) && !cell.trim().is_empty() {
+                    terminal.insert(header.clone(), cell_value(header, cell));
+                }
+            }
+            by_merchant
+                .entry(merchant_id)
+                .or_default()
+                .push(Value::Object(terminal));
+        }
+    }
+    Ok((
+        Rows::Csv {
+            records: reader.into_records(),
+            headers,
+            terminals: by_merchant,
+        },
+        warnings,
+    ))
+}
+
+/// Coordinates are numbers in the §3 shape; a cell that does not parse stays
+/// a string so the validator reports `wrong_type`.
+fn cell_value(header: &str, cell: &str) -> Value {
+    if matches!(header, "lat" | "lng") {
+        if let Ok(number) = cell.trim().parse::<f64>()
+            && let Some(number) = serde_json::Number::from_f64(number)
+        {
+            return Value::Number(number);
+        }
+    }
+    Value::String(cell.to_owned())
+}
+
+/// Turn one CSV record into the §3 JSON shape.
+fn csv_to_row(headers: &[String], record: &csv::StringRecord) -> Value {
+    let mut row = Map::new();
+    let mut legal_rep = Map::new();
+    let mut account = Map::new();
+    for (header, cell) in headers.iter().zip(record.iter()) {
+        if cell.trim().is_empty() {
+            continue;
+        }
+        let value = cell_value(header, cell);
+        match header.as_str() {
+            "legal_rep_name" => legal_rep.insert("name".into(), value),
+            "legal_rep_id_type" => legal_rep.insert("id_type".into(), value),
+            "legal_rep_id_number" => legal_rep.insert("id_number".into(), value),
+            "legal_rep_phone" => legal_rep.insert("phone".into(), value),
+            "account_number" => account.insert("number".into(), value),
+            "account_name" => account.insert("name".into(), value),
+            "account_bank" => account.insert("bank".into(), value),
+            "account_kind" => account.insert("kind".into(), value),
+            "photos" => {
+                let photos = cell
+                    .split(';')
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| match p.split_once(':') {
+                        Some((kind, file)) => {
+                            serde_json::json!({"kind": kind.trim(), "file": file.trim()})
+                        }
+                        None => serde_json::json!({"kind": null, "file": p.trim()}),
+                    })
+                    .collect();
+                row.insert("photos".into(), Value::Array(photos))
+            }
+            // Unknown columns were reported once at the header.
+            other if MERCHANT_COLUMNS.contains(&other) => row.insert(other.to_owned(), value),
+            _ => None,
+        };
+    }
+    if !legal_rep.is_empty() {
+        row.insert("legal_rep".into(), Value::Object(legal_rep));
+    }
+    if !account.is_empty() {
+        row.insert("settlement_account".into(), Value::Object(account));
+    }
+    Value::Object(row)
+}
+
+impl Batch {
+    /// The next row, `Ok(None)` at the end, or a batch error.
+    pub fn next_row(&mut self) -> Result<Option<RawRow>, IngestError> {
+        match &mut self.rows {
+            Rows::Jsonl {
+                reader,
+                line,
+                max_row_bytes,
+            } => loop {
+                let mut buf = Vec::new();
+                let read = reader
+                    .by_ref()
+                    .take(*max_row_bytes + 1)
+                    .read_until(b'\n', &mut buf)?;
+                if read == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                if buf.len() as u64 > *max_row_bytes && buf.last() != Some(&b'\n') {
+                    // Skip the rest of the over-long line.
+                    let mut rest = Vec::new();
+                    reader.read_until(b'\n', &mut rest)?;
+                    return Ok(Some(RawRow {
+                        line: *line,
+                        value: Err(Issue::error(
+                            "",
+                            "row_too_long",
+                            format!("row is longer than {max_row_bytes} bytes"),
+                        )),
+                    }));
+                }
+                let text = std::str::from_utf8(&buf)
+                    .map_err(|_| IngestError::InvalidEncoding { line: *line })?;
+                let text = if *line == 1 {
+                    text.trim_start_matches('\u{feff}')
+                } else {
+                    text
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let value = serde_json::from_str::<Value>(text).map_err(|e| {
+                    Issue::error(
+                        "",
+                        "malformed_json",
+                        format!("row is not valid JSON: {e}"),
+                    )
+                });
+                return Ok(Some(RawRow {
+                    line: *line,
+                    value,
+                }));
+            },
+            Rows::Csv {
+                records,
+                headers,
+                terminals,
+            } => {
+                let Some(record) = records.next() else {
+                    return Ok(None);
+                };
+                let record = match record {
+                    Ok(record) => record,
+                    Err(error) => {
+                        let line = error.position().map_or(0, |p| p.line());
+                        return match error.kind() {
+                            csv::ErrorKind::Utf8 { .. } => {
+                                Err(IngestError::InvalidEncoding { line })
+                            }
+                            _ => Ok(Some(RawRow {
+                                line,
+                                value: Err(Issue::error(
+                                    "",
+                                    "csv_row_invalid",
+                                    format!("CSV record cannot be read: {error}"),
+                                )),
+                            })),
+                        };
+                    }
+                };
+                let line = record.position().map_or(0, |p| p.line());
+                let mut value = csv_to_row(headers, &record);
+                if let Some(id) = super::row::merchant_id_of(&value)
+                    && let Some(found) = terminals.remove(&id)
+                {
+                    value["terminals"] = Value::Array(found);
+                }
+                Ok(Some(RawRow {
+                    line,
+                    value: Ok(value),
+                }))
+            }
+        }
+    }
+
+    /// The bytes of a photo the row names, read with the byte limit.
+    pub fn photo(&mut self, file: &str, field: &str, limits: &Limits) -> Result<Vec<u8>, Issue> {
+        let Some(photos) = &mut self.photos else {
+            return Err(Issue::error(
+                field,
+                "photo_missing",
+                "photos can only be sent inside a zip batch with a photos/ folder",
+            ));
+        };
+        if !safe_entry_name(file) {
+            return Err(Issue::error(
+                field,
+                "photo_unsafe_path",
+                "photo path must be relative to the batch and stay inside it",
+            ));
+        }
+        let name = format!("{}{file}", photos.prefix);
+        let mut entry = photos.archive.by_name(&name).map_err(|_| {
+            Issue::error(field, "photo_missing", format!("{file} is not in the batch"))
+        })?;
+        if entry.size() > limits.max_photo_bytes {
+            return Err(Issue::error(
+                field,
+                "photo_too_large",
+                format!(
+                    "photo is {} bytes; the limit is {}",
+                    entry.size(),
+                    limits.max_photo_bytes
+                ),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        (&mut entry)
+            .take(limits.max_photo_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                Issue::error(field, "photo_undecodable", format!("cannot read {file}: {e}"))
+            })?;
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_that_escape_the_batch_are_unsafe() {
+        assert!(safe_entry_name("photos/a.jpg"));
+        assert!(safe_entry_name("batch/merchants.jsonl"));
+        for bad in ["../evil", "photos/../../x", "/etc/passwd", "a\\..\\b", "", "./a/../.."] {
+            assert!(!safe_entry_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn content_types_select_the_format() {
+        assert_eq!(Format::from_content_type("application/x-ndjson"), Some(Format::Jsonl));
+        assert_eq!(Format::from_content_type("text/csv; charset=utf-8"), Some(Format::Csv));
+        assert_eq!(Format::from_content_type("application/zip"), Some(Format::Zip));
+        assert_eq!(Format::from_content_type("application/pdf"), None);
+    }
+}

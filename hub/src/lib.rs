@@ -1,0 +1,27 @@
+//! hub: the mhub service.
+//!
+//! Components, in the order a request meets them:
+//! - [`startup`]: [`App::build`] prepares the data directory, secrets and
+//!   store, binds the listener; [`App::run_until_stopped`] serves;
+//! - [`api`]: thin warp handlers and the single error-to-HTTP mapping;
+//! - domain modules: [`auth`] (keys, roles, principals), [`ingest`] (batch
+//!   upload → validated, tokenised merchant versions);
+//! - [`store`]: every SQL statement, one code path for SQLite and PostgreSQL.
+//!
+//! Key design choice: raw payment-sensitive values never get past
+//! [`ingest`]'s validator; everything after it, the store included, sees only
+//! tokens and masked forms (SPEC §4).
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod data_dir;
+pub mod digest;
+pub mod ingest;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+pub use config::{Limits, LogFormat, Overrides, Settings};
+pub use startup::{App, AppState};

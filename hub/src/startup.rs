@@ -1,0 +1,127 @@
+//! Building and running the service.
+//!
+//! [`App::build`] does everything that can fail before the first request:
+//! prepare the data directory, load or create the secrets, connect to the
+//! store and migrate it, create the first admin key, and bind the listener.
+//! Only then does [`App::run_until_stopped`] serve; so when `/healthz`
+//! answers, the hub is ready. Tests build with port 0 and read [`App::port`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use matcher::TokenKey;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::auth::{self, IssuedKey};
+use crate::config::{Limits, Settings};
+use crate::data_dir::DataDir;
+use crate::ingest::PhotoStore;
+use crate::store::Store;
+
+/// What every request handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Key for tokens of sensitive values.
+    pub token_key: Arc<TokenKey>,
+    /// The association's feed signing key.
+    pub signing_key: Arc<SigningKey>,
+    /// Paths inside the data directory.
+    pub data_dir: DataDir,
+    /// Photos by content hash.
+    pub photos: PhotoStore,
+    /// Upload limits.
+    pub limits: Arc<Limits>,
+}
+
+/// A built hub, listening but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    admin_key: Option<IssuedKey>,
+}
+
+/// Open the data directory, secrets and store: the state a hub runs on.
+/// Also used by `mhub init`, which prepares everything without serving.
+pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<IssuedKey>)> {
+    let data_dir = DataDir::new(&settings.data_dir);
+    data_dir
+        .prepare()
+        .with_context(|| format!("preparing data directory {}", settings.data_dir.display()))?;
+    let secrets = data_dir
+        .load_or_create_secrets()
+        .context("loading the hub's secrets")?;
+    if secrets.created {
+        tracing::info!(dir = %data_dir.root().display(), "created token key and signing key");
+    }
+    let url = settings.database_url();
+    let store = Store::connect(url.expose_secret(), settings.max_connections)
+        .await
+        .context("connecting to the database and applying migrations")?;
+    let admin_key = auth::ensure_admin_key(&store)
+        .await
+        .context("creating the first admin key")?;
+    let state = AppState {
+        store,
+        token_key: Arc::new(secrets.token_key),
+        signing_key: Arc::new(secrets.signing_key),
+        photos: PhotoStore::new(data_dir.photos()),
+        data_dir,
+        limits: Arc::new(settings.limits.clone()),
+    };
+    Ok((state, admin_key))
+}
+
+impl App {
+    /// Prepare everything and bind the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<App> {
+        let (state, admin_key) = open(&settings).await?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        Ok(App {
+            listener,
+            state,
+            admin_key,
+        })
+    }
+
+    /// The bound address (useful when the configured port was 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The admin key created by this start, if the store had none. Shown once.
+    pub fn admin_key(&self) -> Option<&IssuedKey> {
+        self.admin_key.as_ref()
+    }
+
+    /// The shared state (for in-process tools such as the demo).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` completes, then close the store.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let store = self.state.store.clone();
+        tracing::info!(addr = %self.local_addr(), store = store.backend().as_str(), "serving");
+        warp::serve(crate::api::routes(self.state))
+            .incoming(self.listener)
+            .graceful(shutdown)
+            .run()
+            .await;
+        store.close().await;
+    }
+}

@@ -1,0 +1,190 @@
+//! The store: every SQL statement the hub runs lives under this module.
+//!
+//! One code path serves both backends. Queries are runtime `sqlx::query` calls
+//! through the `Any` driver with `$N` placeholders, which SQLite and
+//! PostgreSQL both accept; the schema differs only where the DDL must
+//! (identity columns, float type), in `migrations/sqlite` and
+//! `migrations/postgres`. Compile-time checked `query!` macros would bind us
+//! to one backend and to a database at build time, so we do not use them.
+//!
+//! SQLite allows one writer at a time. Rather than let concurrent batches
+//! fight over the file lock (and fail with `SQLITE_BUSY` after the busy
+//! timeout), the store serialises write transactions on SQLite with an
+//! in-process mutex; PostgreSQL needs no such lock.
+
+mod batches;
+mod error;
+mod keys;
+mod merchants;
+mod photos;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, SqlSafeStr};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
+pub use error::StoreError;
+pub use keys::{KeyRow, NewKey};
+pub use merchants::{MerchantRow, MerchantVersionRow, UpsertOutcome};
+pub use photos::PhotoMeta;
+
+/// Which database engine a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file in the data directory, WAL mode.
+    Sqlite,
+    /// The production store, shared by several hub processes.
+    Postgres,
+}
+
+impl Backend {
+    /// Recognise the backend from a database URL.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    /// Short name for logs and `/healthz`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool plus what the hub needs to know about the backend behind it.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Serialises write transactions on SQLite (see the module docs).
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds the store's write lock.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Make everything written in this transaction durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drop everything written in this transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+fn migrations(backend: Backend) -> Migrator {
+    // Embedded at compile time: the binary carries its schema, no sqlx-cli or
+    // migrations folder is needed where the hub runs.
+    let sql: &[(i64, &str, &'static str)] = match backend {
+        Backend::Sqlite => &[(
+            1,
+            "foundation",
+            include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+        )],
+        Backend::Postgres => &[(
+            1,
+            "foundation",
+            include_str!("../../../migrations/postgres/0001_foundation.sql"),
+        )],
+    };
+    Migrator::with_migrations(
+        sql.iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+impl Store {
+    /// Connect and bring the schema up to date.
+    ///
+    /// For SQLite the file is created if missing and switched to WAL mode, so
+    /// readers never block the writer and a crash loses nothing committed.
+    #[tracing::instrument(skip(url))]
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // journal_mode is persistent in the file; synchronous and
+                    // foreign_keys are per connection. NORMAL is durable in WAL
+                    // mode against process crashes (the kill -9 case); only an
+                    // OS crash can lose the last transactions.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(url).await?;
+        migrations(backend).run(&pool).await?;
+        Ok(Store {
+            pool,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Which backend this store talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Start a write transaction.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    /// Close every connection (used before a clean shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

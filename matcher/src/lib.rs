@@ -1,0 +1,57 @@
+//! matcher: the pure core of mhub. No I/O, no clock, no async: every function
+//! here is a deterministic computation that the hub, the CLI's offline
+//! screening and the sample generator share, so they can never disagree on
+//! what a value means.
+//!
+//! Components:
+//! - [`normalise`]: text folding (full-width, zero-width, brackets, middle
+//!   dots, whitespace), other document numbers and coordinates;
+//! - identifier newtypes parsed at the boundary, each with a stable error
+//!   code: [`ResidentId`] (GB 11643), [`Uscc`] (GB 32100), [`MobilePhone`],
+//!   [`AccountNumber`] (Luhn), [`TerminalSn`], [`MerchantId`], [`TerminalId`],
+//!   [`Mcc`] (ISO 18245 + UnionPay), [`RegionCode`];
+//! - [`Gazetteer`]: the GB/T 2260 administrative divisions with a
+//!   representative point each;
+//! - tokens ([`TokenKey`], [`Token`], [`TokenKind`]) and [`mask`]s: the key
+//!   design choice is that payment-sensitive values (identity numbers, phones,
+//!   account numbers) leave a parser only as a keyed HMAC token plus a masked
+//!   form ([`Protected`]), and their `Debug` output and error messages are
+//!   masked, so the hub cannot log them in clear by accident;
+//! - [`MerchantRecord`]: the normalised record that matching reads.
+//!
+//! Reference data (ISO 18245 codes, the gazetteer) is embedded at compile
+//! time from `matcher/data/`; see its README for sources and licences.
+
+#![deny(missing_docs)]
+
+mod account;
+mod csv;
+mod error;
+mod gazetteer;
+pub mod mask;
+mod mcc;
+mod merchant_id;
+pub mod normalise;
+mod phone;
+mod record;
+mod region_code;
+mod resident_id;
+mod terminal_id;
+mod terminal_sn;
+mod token;
+mod uscc;
+
+pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
+pub use error::Error;
+pub use gazetteer::{Division, DivisionLevel, Gazetteer};
+pub use mcc::{Mcc, MccError};
+pub use merchant_id::{MerchantId, MerchantIdError};
+pub use normalise::{CoordinatesError, DocumentNumberError};
+pub use phone::{MobilePhone, PhoneError};
+pub use record::*;
+pub use region_code::{RegionCode, RegionCodeError};
+pub use resident_id::{ResidentId, ResidentIdError, resident_id_check_char};
+pub use terminal_id::{TerminalId, TerminalIdError};
+pub use terminal_sn::{TerminalSn, TerminalSnError};
+pub use token::{Token, TokenError, TokenKey, TokenKind};
+pub use uscc::{Uscc, UsccError, org_code_check_char, uscc_check_char};
