@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn timestamps_have_fixed_width_milliseconds() {
-        assert_eq!(format(datetime!(2026-11-22 03:04:05 UTC)), "2026-11-22T03:04:05.000Z");
+        assert_eq!(
+            format(datetime!(2026-11-22 03:04:05 UTC)),
+            "2026-11-22T03:04:05.000Z"
+        );
         assert_eq!(
             format(datetime!(2026-11-22 03:04:05.5 UTC)),
             "2026-11-22T03:04:05.500Z"

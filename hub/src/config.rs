@@ -202,7 +202,10 @@ mod tests {
         assert_eq!(settings.listen.port(), 9100);
         assert_eq!(settings.data_dir, PathBuf::from("/srv/mhub"));
         assert_eq!(settings.limits.max_batch_rows, 10);
-        assert_eq!(settings.limits.max_photo_bytes, Limits::default().max_photo_bytes);
+        assert_eq!(
+            settings.limits.max_photo_bytes,
+            Limits::default().max_photo_bytes
+        );
     }
 
     #[test]

@@ -187,10 +187,7 @@ mod tests {
         let second = data.load_or_create_secrets().unwrap();
         assert!(first.created);
         assert!(!second.created);
-        assert_eq!(
-            first.signing_key.to_bytes(),
-            second.signing_key.to_bytes()
-        );
+        assert_eq!(first.signing_key.to_bytes(), second.signing_key.to_bytes());
         for name in ["token.key", "signing.key"] {
             let mode = fs::metadata(data.secrets().join(name))
                 .unwrap()

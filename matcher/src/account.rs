@@ -106,6 +106,15 @@ impl AccountNumber {
         }
         let len = digits.len();
         let kind = match declared {
+            // A 16–19 digit number on a UnionPay BIN is a card whatever the
+            // uploader forgot to say, so its Luhn digit is checked: a typo in
+            // it must not slip through as a "corporate account".
+            None if (16..=19).contains(&len) && digits.starts_with("62") => {
+                if !luhn_valid(&digits) {
+                    return Err(AccountError::Luhn);
+                }
+                AccountKind::Card
+            }
             None if (16..=19).contains(&len) && luhn_valid(&digits) => AccountKind::Card,
             None if (10..=25).contains(&len) => AccountKind::Corporate,
             None => return Err(AccountError::Format),
@@ -191,9 +200,11 @@ mod tests {
     }
 
     #[test]
-    fn a_number_failing_luhn_is_inferred_corporate() {
-        let account = AccountNumber::parse("6217000000000000005", None).unwrap();
+    fn a_number_failing_luhn_is_inferred_corporate_unless_it_is_on_a_unionpay_bin() {
+        let account = AccountNumber::parse("4217000000000000005", None).unwrap();
         assert_eq!(account.kind(), AccountKind::Corporate);
+        let error = AccountNumber::parse("6217000000000000005", None).unwrap_err();
+        assert_eq!(error.code(), "account_luhn");
         let account = AccountNumber::parse("110060149018001234567", None).unwrap();
         assert_eq!(account.kind(), AccountKind::Corporate);
     }

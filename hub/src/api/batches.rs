@@ -127,42 +127,48 @@ pub(super) fn routes(
         .and(authenticated(state.clone()))
         .and(warp::query::<ListQuery>())
         .and(with_state(state.clone()))
-        .and_then(|principal: Principal, query: ListQuery, state: AppState| async move {
-            let acquirer = match principal.role {
-                Role::Acquirer => principal.acquirer.clone(),
-                Role::Analyst | Role::Admin => None,
-                Role::Subscriber => {
-                    return Err(reject(ApiError::forbidden("subscribers read the feed only")));
+        .and_then(
+            |principal: Principal, query: ListQuery, state: AppState| async move {
+                let acquirer = match principal.role {
+                    Role::Acquirer => principal.acquirer.clone(),
+                    Role::Analyst | Role::Admin => None,
+                    Role::Subscriber => {
+                        return Err(reject(ApiError::forbidden(
+                            "subscribers read the feed only",
+                        )));
+                    }
+                };
+                let limit = page_size(query.limit)?;
+                let rows = state
+                    .store
+                    .list_batches(acquirer.as_deref(), query.before, limit)
+                    .await
+                    .map_err(reject)?;
+                let mut results = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let mut result: BatchResult = serde_json::from_str(&row.result)
+                        .map_err(|e| reject(crate::store::StoreError::from(e)))?;
+                    // Lists stay small: the issues are one request away.
+                    result.errors.clear();
+                    result.warnings.clear();
+                    results.push(result);
                 }
-            };
-            let limit = page_size(query.limit)?;
-            let rows = state
-                .store
-                .list_batches(acquirer.as_deref(), query.before, limit)
-                .await
-                .map_err(reject)?;
-            let mut results = Vec::with_capacity(rows.len());
-            for row in rows {
-                let mut result: BatchResult = serde_json::from_str(&row.result)
-                    .map_err(|e| reject(crate::store::StoreError::from(e)))?;
-                // Lists stay small: the issues are one request away.
-                result.errors.clear();
-                result.warnings.clear();
-                results.push(result);
-            }
-            Ok::<_, Rejection>(warp::reply::json(&results))
-        });
+                Ok::<_, Rejection>(warp::reply::json(&results))
+            },
+        );
 
     let show = warp::path!("batches" / i64)
         .and(warp::get())
         .and(authenticated(state.clone()))
         .and(with_state(state.clone()))
-        .and_then(|id: i64, principal: Principal, state: AppState| async move {
-            let row = readable_batch(&state, &principal, id).await?;
-            let result: BatchResult = serde_json::from_str(&row.result)
-                .map_err(|e| reject(crate::store::StoreError::from(e)))?;
-            Ok::<_, Rejection>(warp::reply::json(&result))
-        });
+        .and_then(
+            |id: i64, principal: Principal, state: AppState| async move {
+                let row = readable_batch(&state, &principal, id).await?;
+                let result: BatchResult = serde_json::from_str(&row.result)
+                    .map_err(|e| reject(crate::store::StoreError::from(e)))?;
+                Ok::<_, Rejection>(warp::reply::json(&result))
+            },
+        );
 
     let issues = warp::path!("batches" / i64 / "issues")
         .and(warp::get())
@@ -205,7 +211,9 @@ async fn readable_batch(
     id: i64,
 ) -> Result<crate::store::BatchRow, Rejection> {
     if principal.role == Role::Subscriber {
-        return Err(reject(ApiError::forbidden("subscribers read the feed only")));
+        return Err(reject(ApiError::forbidden(
+            "subscribers read the feed only",
+        )));
     }
     let row = state
         .store

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, reject, with_state};
+use super::{ApiError, authenticated, json_body, reject, with_state};
 use crate::auth::{self, Principal, Role};
 use crate::clock;
 use crate::startup::AppState;
@@ -60,8 +60,7 @@ pub(super) fn routes(
     let create = warp::path!("keys")
         .and(warp::post())
         .and(authenticated(state.clone()))
-        .and(warp::body::content_length_limit(16 * 1024))
-        .and(warp::body::json())
+        .and(json_body::<CreateKey>())
         .and(with_state(state.clone()))
         .and_then(
             |principal: Principal, body: CreateKey, state: AppState| async move {

@@ -13,7 +13,9 @@ use crate::startup::AppState;
 
 fn check_access(principal: &Principal, acquirer: &str) -> Result<(), Rejection> {
     if principal.role == Role::Subscriber {
-        return Err(reject(ApiError::forbidden("subscribers read the feed only")));
+        return Err(reject(ApiError::forbidden(
+            "subscribers read the feed only",
+        )));
     }
     if !principal.may_read_acquirer(acquirer) {
         return Err(reject(ApiError::forbidden(

@@ -62,6 +62,23 @@ pub(crate) fn authenticated(
     })
 }
 
+/// A small JSON body, parsed here so a bad one is a 400 `invalid_body` with
+/// serde's explanation (warp's own `json()` rejection loses to a 405 when
+/// another route shares the path).
+pub(crate) fn json_body<T: serde::de::DeserializeOwned + Send>()
+-> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::body::content_length_limit(64 * 1024)
+        .and(warp::body::bytes())
+        .and_then(|bytes: bytes::Bytes| async move {
+            serde_json::from_slice::<T>(&bytes).map_err(|e| {
+                reject(ApiError::bad_request(
+                    "invalid_body",
+                    format!("request body is not valid: {e}"),
+                ))
+            })
+        })
+}
+
 /// `GET /v1/me`: who the key belongs to.
 fn me(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("me")

@@ -31,7 +31,11 @@ pub struct Issue {
 
 impl Issue {
     /// An error about `field`.
-    pub fn error(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Issue {
+    pub fn error(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Issue {
         Issue {
             severity: Severity::Error,
             line: 0,

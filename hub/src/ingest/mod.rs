@@ -27,7 +27,9 @@ use tokio::sync::mpsc;
 
 use crate::clock;
 use crate::config::Limits;
-use crate::store::{BatchCounts, BatchIssueRow, NewBatch, PhotoMeta, Store, StoreError, UpsertOutcome};
+use crate::store::{
+    BatchCounts, BatchIssueRow, NewBatch, PhotoMeta, Store, StoreError, UpsertOutcome,
+};
 
 pub use issue::{BatchIssue, Issue, Severity};
 pub use photo::PhotoStore;
@@ -204,7 +206,7 @@ pub struct Ingestor {
 #[derive(Debug)]
 pub enum Outcome {
     /// Stored (possibly with some rows refused), or replayed.
-    Stored(BatchResult),
+    Stored(Box<BatchResult>),
     /// All-or-nothing was asked and some rows were bad: nothing stored.
     Refused {
         /// Rows read.
@@ -226,7 +228,9 @@ pub struct Upload {
     pub all_or_nothing: bool,
 }
 
-/// What the reading thread sends per row.
+/// What the reading thread sends per row. Rows are by far the common
+/// variant, so boxing them to shrink the rare one would only add allocations.
+#[allow(clippy::large_enum_variant)]
 enum Parsed {
     Row {
         line: u64,
@@ -248,11 +252,19 @@ struct Issues {
 }
 
 impl Issues {
-    async fn record(&mut self, tx: &mut crate::store::WriteTx, issue: &Issue) -> Result<(), StoreError> {
+    async fn record(
+        &mut self,
+        tx: &mut crate::store::WriteTx,
+        issue: &Issue,
+    ) -> Result<(), StoreError> {
         self.seq += 1;
         let (list, count, severity) = match issue.severity {
             Severity::Error => (&mut self.errors, &mut self.counts.error_count, "error"),
-            Severity::Warning => (&mut self.warnings, &mut self.counts.warning_count, "warning"),
+            Severity::Warning => (
+                &mut self.warnings,
+                &mut self.counts.warning_count,
+                "warning",
+            ),
         };
         *count += 1;
         if list.len() < INLINE_ISSUES {
@@ -284,7 +296,7 @@ impl Ingestor {
         upload: Upload,
     ) -> Result<Outcome, IngestError> {
         if let Some(done) = self.replay(acquirer, &upload.spooled.sha256).await? {
-            return Ok(Outcome::Stored(done));
+            return Ok(Outcome::Stored(Box::new(done)));
         }
         let received_at = clock::now();
         let (sender, mut receiver) = mpsc::channel::<Parsed>(256);
@@ -296,7 +308,9 @@ impl Ingestor {
             let path = upload.spooled.file.path().to_owned();
             let format = upload.format;
             tokio::task::spawn_blocking(move || {
-                read_rows(format, &path, &spool_dir, &limits, &token_key, &photos, sender)
+                read_rows(
+                    format, &path, &spool_dir, &limits, &token_key, &photos, sender,
+                )
             })
         };
 
@@ -320,7 +334,7 @@ impl Ingestor {
                 drop(receiver);
                 let _ = reader.await;
                 return match self.replay(acquirer, &upload.spooled.sha256).await? {
-                    Some(done) => Ok(Outcome::Stored(done)),
+                    Some(done) => Ok(Outcome::Stored(Box::new(done))),
                     None => Err(StoreError::Conflict.into()),
                 };
             }
@@ -360,7 +374,9 @@ impl Ingestor {
             }
             for warning in warnings {
                 // An extra vendor field on every row is one warning, not a million.
-                if warning.code == "unknown_field" && !seen_unknown_fields.insert(warning.field.clone()) {
+                if warning.code == "unknown_field"
+                    && !seen_unknown_fields.insert(warning.field.clone())
+                {
                     continue;
                 }
                 issues
@@ -373,7 +389,10 @@ impl Ingestor {
                     for meta in &photos {
                         tx.insert_photo(meta, &now).await?;
                     }
-                    match tx.upsert_merchant(acquirer, batch_id, &record, &now).await? {
+                    match tx
+                        .upsert_merchant(acquirer, batch_id, &record, &now)
+                        .await?
+                    {
                         UpsertOutcome::Created => {
                             issues.counts.created += 1;
                             Vec::new()
@@ -463,10 +482,14 @@ impl Ingestor {
             rejected = result.rejected,
             "batch committed"
         );
-        Ok(Outcome::Stored(result))
+        Ok(Outcome::Stored(Box::new(result)))
     }
 
-    async fn replay(&self, acquirer: &str, sha256: &str) -> Result<Option<BatchResult>, IngestError> {
+    async fn replay(
+        &self,
+        acquirer: &str,
+        sha256: &str,
+    ) -> Result<Option<BatchResult>, IngestError> {
         let Some(row) = self.store.find_batch_by_content(acquirer, sha256).await? else {
             return Ok(None);
         };
@@ -492,7 +515,11 @@ fn read_rows(
         token_key,
         today: clock::today_in_china(),
     };
-    if !batch.warnings.is_empty() && sender.blocking_send(Parsed::Warnings(std::mem::take(&mut batch.warnings))).is_err() {
+    if !batch.warnings.is_empty()
+        && sender
+            .blocking_send(Parsed::Warnings(std::mem::take(&mut batch.warnings)))
+            .is_err()
+    {
         return Ok(());
     }
     let mut rows_read = 0u64;
@@ -508,9 +535,8 @@ fn read_rows(
             Err(issue) => (None, Err(vec![issue])),
             Ok(value) => {
                 let merchant_id = row::merchant_id_of(&value);
-                let result = row::validate(&value, &context, &mut warnings).and_then(|valid| {
-                    load_photos(&mut batch, valid, limits, photos)
-                });
+                let result = row::validate(&value, &context, &mut warnings)
+                    .and_then(|valid| load_photos(&mut batch, valid, limits, photos));
                 (merchant_id, result)
             }
         };
@@ -544,7 +570,11 @@ fn load_photos(
             .and_then(|bytes| {
                 let meta = photo::inspect(&bytes, limits, &request.field)?;
                 store.put(&meta.sha256, &bytes).map_err(|e| {
-                    Issue::error(&request.field, "photo_store_failed", format!("photo could not be stored: {e}"))
+                    Issue::error(
+                        &request.field,
+                        "photo_store_failed",
+                        format!("photo could not be stored: {e}"),
+                    )
                 })?;
                 Ok(meta)
             });

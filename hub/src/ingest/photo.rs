@@ -93,6 +93,13 @@ pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, 
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|e| undecodable(e.to_string()))?;
+    if format == image::ImageFormat::Jpeg && !jpeg_has_end_marker(bytes) {
+        // The JPEG decoder fills a truncated scan with grey instead of
+        // failing; a cut-off upload must not pass as a photo.
+        return Err(undecodable(
+            "JPEG is truncated (no end-of-image marker)".into(),
+        ));
+    }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_photo_pixels {
         return Err(Issue::error(
@@ -134,6 +141,31 @@ pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, 
     })
 }
 
+/// Whether a JPEG has its end-of-image marker after the first top-level
+/// start-of-scan. Walking the segment lengths skips an EXIF thumbnail (a
+/// whole JPEG with its own markers inside APP1); inside entropy-coded data a
+/// 0xFF byte is always followed by 0x00 or a restart marker, so `FF D9`
+/// there can only be the real end.
+fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xDA {
+            return bytes[at..].windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        at += 2 + length;
+    }
+    false
+}
+
 /// A photo whose brightness barely varies shows nothing (a lens cap, a
 /// blank canvas). Measured on a small grey thumbnail, so cheap.
 fn is_blank(image: &image::DynamicImage) -> bool {
@@ -152,13 +184,19 @@ mod tests {
 
     fn encode(image: &RgbImage, format: ImageFormat) -> Vec<u8> {
         let mut bytes = Vec::new();
-        image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), format)
+            .unwrap();
         bytes
     }
 
     fn striped(width: u32, height: u32) -> RgbImage {
         RgbImage::from_fn(width, height, |x, y| {
-            Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8])
+            Rgb([
+                (x * 7 % 256) as u8,
+                (y * 3 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
         })
     }
 
@@ -181,12 +219,21 @@ mod tests {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (b"not an image at all".to_vec(), "photo_undecodable"),
             (jpeg[..jpeg.len() / 2].to_vec(), "photo_undecodable"),
-            (encode(&striped(100, 100), ImageFormat::Png), "photo_too_small"),
             (
-                encode(&RgbImage::from_pixel(300, 300, Rgb([200, 200, 200])), ImageFormat::Png),
+                encode(&striped(100, 100), ImageFormat::Png),
+                "photo_too_small",
+            ),
+            (
+                encode(
+                    &RgbImage::from_pixel(300, 300, Rgb([200, 200, 200])),
+                    ImageFormat::Png,
+                ),
                 "photo_blank",
             ),
-            (encode(&striped(600, 600), ImageFormat::Png), "photo_too_many_pixels"),
+            (
+                encode(&striped(600, 600), ImageFormat::Png),
+                "photo_too_many_pixels",
+            ),
         ];
         for (bytes, code) in cases {
             let issue = inspect(&bytes, &limits, "f").unwrap_err();

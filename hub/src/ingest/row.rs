@@ -89,7 +89,11 @@ impl<'a> Fields<'a> {
         match self.object.get(field) {
             None | Some(Value::Null) => {
                 if required {
-                    self.issue(field, "missing_field", format!("{} is required", self.path(field)));
+                    self.issue(
+                        field,
+                        "missing_field",
+                        format!("{} is required", self.path(field)),
+                    );
                 }
                 None
             }
@@ -97,7 +101,11 @@ impl<'a> Fields<'a> {
                 let text = normalise::text(text);
                 if text.is_empty() {
                     if required {
-                        self.issue(field, "missing_field", format!("{} is empty", self.path(field)));
+                        self.issue(
+                            field,
+                            "missing_field",
+                            format!("{} is empty", self.path(field)),
+                        );
                     }
                     None
                 } else {
@@ -128,13 +136,21 @@ impl<'a> Fields<'a> {
         match self.object.get(field) {
             None | Some(Value::Null) => {
                 if required {
-                    self.issue(field, "missing_field", format!("{} is required", self.path(field)));
+                    self.issue(
+                        field,
+                        "missing_field",
+                        format!("{} is required", self.path(field)),
+                    );
                 }
                 None
             }
             Some(Value::Object(object)) => Some(object),
             Some(other) => {
-                let message = format!("{} must be an object, not {}", self.path(field), kind(other));
+                let message = format!(
+                    "{} must be an object, not {}",
+                    self.path(field),
+                    kind(other)
+                );
                 self.issue(field, "wrong_type", message);
                 None
             }
@@ -165,6 +181,12 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn wrong_type_at(&self, field: &str) -> bool {
+        self.object
+            .get(field)
+            .is_some_and(|value| !matches!(value, Value::Null | Value::Number(_)))
+    }
+
     /// Coordinates from `lat` and `lng` fields; both or neither.
     fn coordinates(&mut self) -> Option<Coordinates> {
         let lat = self.number("lat");
@@ -178,11 +200,16 @@ impl<'a> Fields<'a> {
                 }
             },
             (None, None) => None,
+            // A value of the wrong type was already reported.
+            _ if self.wrong_type_at("lat") || self.wrong_type_at("lng") => None,
             _ => {
                 self.issue(
                     "lat",
                     "coordinates_incomplete",
-                    format!("{}lat and {}lng must be given together", self.prefix, self.prefix),
+                    format!(
+                        "{}lat and {}lng must be given together",
+                        self.prefix, self.prefix
+                    ),
                 );
                 None
             }
@@ -272,9 +299,13 @@ pub fn validate(
             .ok()
     });
     let location = row.coordinates();
-    let legal_rep = row
-        .object("legal_rep", true)
-        .and_then(|object| legal_rep(&mut row.nested(object, "legal_rep.".into()), context, warnings));
+    let legal_rep = row.object("legal_rep", true).and_then(|object| {
+        legal_rep(
+            &mut row.nested(object, "legal_rep.".into()),
+            context,
+            warnings,
+        )
+    });
     let contact_phone = row.string("contact_phone", false).and_then(|raw| {
         MobilePhone::parse(&raw)
             .map(|phone| phone.protect(context.token_key))
@@ -450,24 +481,25 @@ fn settlement_account(
             None
         }
     };
-    let number = fields.string("number", true).and_then(|raw| {
-        match AccountNumber::parse(&raw, declared?) {
-            Ok(number) => {
-                if number.kind() == AccountKind::Card && !number.luhn_valid() {
-                    warnings.push(Issue::warning(
-                        fields.path("number"),
-                        "account_luhn_legacy",
-                        "card number fails the Luhn check (accepted: not a UnionPay 62 BIN)",
-                    ));
+    let number =
+        fields
+            .string("number", true)
+            .and_then(|raw| match AccountNumber::parse(&raw, declared?) {
+                Ok(number) => {
+                    if number.kind() == AccountKind::Card && !number.luhn_valid() {
+                        warnings.push(Issue::warning(
+                            fields.path("number"),
+                            "account_luhn_legacy",
+                            "card number fails the Luhn check (accepted: not a UnionPay 62 BIN)",
+                        ));
+                    }
+                    Some(number)
                 }
-                Some(number)
-            }
-            Err(e) => {
-                fields.issue("number", e.code(), e.to_string());
-                None
-            }
-        }
-    });
+                Err(e) => {
+                    fields.issue("number", e.code(), e.to_string());
+                    None
+                }
+            });
     let name = fields.string("name", true);
     let bank = fields.string("bank", false);
     let number = number?;
@@ -538,7 +570,11 @@ fn status(fields: &mut Fields<'_>) -> Option<MerchantStatus> {
             Some(MerchantStatus::Terminated { reason, at })
         }
         Some(_) => {
-            fields.issue("status", "invalid_enum", "status must be active or terminated");
+            fields.issue(
+                "status",
+                "invalid_enum",
+                "status must be active or terminated",
+            );
             None
         }
     }
@@ -555,7 +591,10 @@ fn date(fields: &mut Fields<'_>, field: &str, raw: &str) -> Option<String> {
             fields.issue(
                 field,
                 "invalid_date",
-                format!("{} must be an ISO-8601 date like 2024-03-01", fields.path(field)),
+                format!(
+                    "{} must be an ISO-8601 date like 2024-03-01",
+                    fields.path(field)
+                ),
             );
             None
         }
@@ -616,7 +655,10 @@ mod tests {
         assert_eq!(row.record.legal_rep.id.masked, "440304********1233");
         assert_eq!(row.record.settlement_account.kind, AccountKind::Card);
         assert_eq!(row.record.terminals[0].sn.as_deref(), Some("N5A0001"));
-        assert_eq!(codes(&warnings), vec![("vendor_extra".to_owned(), "unknown_field")]);
+        assert_eq!(
+            codes(&warnings),
+            vec![("vendor_extra".to_owned(), "unknown_field")]
+        );
     }
 
     #[test]
@@ -641,14 +683,25 @@ mod tests {
             ]
         );
         for issue in &issues {
-            assert!(!issue.message.contains("440304199001011234"), "{}", issue.message);
-            assert!(!issue.message.contains("6217000000000000005"), "{}", issue.message);
+            assert!(
+                !issue.message.contains("440304199001011234"),
+                "{}",
+                issue.message
+            );
+            assert!(
+                !issue.message.contains("6217000000000000005"),
+                "{}",
+                issue.message
+            );
         }
     }
 
     #[test]
     fn a_row_that_is_not_an_object_is_one_error() {
         let (result, _) = run(&json!([1, 2]));
-        assert_eq!(codes(&result.unwrap_err()), vec![(String::new(), "row_not_object")]);
+        assert_eq!(
+            codes(&result.unwrap_err()),
+            vec![(String::new(), "row_not_object")]
+        );
     }
 }

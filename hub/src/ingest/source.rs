@@ -35,7 +35,9 @@ impl Format {
     pub fn from_content_type(content_type: &str) -> Option<Format> {
         let essence = content_type.split(';').next().unwrap_or("").trim();
         match essence.to_ascii_lowercase().as_str() {
-            "application/x-ndjson" | "application/jsonl" | "application/json-lines"
+            "application/x-ndjson"
+            | "application/jsonl"
+            | "application/json-lines"
             | "application/x-jsonlines" => Some(Format::Jsonl),
             "text/csv" => Some(Format::Csv),
             "application/zip" | "application/x-zip-compressed" => Some(Format::Zip),
@@ -124,7 +126,15 @@ const REQUIRED_MERCHANT_COLUMNS: &[&str] = &[
     "account_number",
     "account_name",
 ];
-const TERMINAL_COLUMNS: &[&str] = &["merchant_id", "terminal_id", "sn", "vendor", "model", "lat", "lng"];
+const TERMINAL_COLUMNS: &[&str] = &[
+    "merchant_id",
+    "terminal_id",
+    "sn",
+    "vendor",
+    "model",
+    "lat",
+    "lng",
+];
 
 /// Open a spooled upload.
 pub fn open(
@@ -195,12 +205,14 @@ fn open_zip(path: &Path, spool_dir: &Path, limits: &Limits) -> Result<Batch, Ing
         names.insert(name);
     }
     // The batch may sit at the top of the zip or inside one folder.
-    let prefix = ["", ]
+    let prefix = [""]
         .into_iter()
         .map(str::to_owned)
-        .chain(names.iter().filter_map(|n| {
-            n.split_once('/').map(|(top, _)| format!("{top}/"))
-        }))
+        .chain(
+            names
+                .iter()
+                .filter_map(|n| n.split_once('/').map(|(top, _)| format!("{top}/"))),
+        )
         .find(|prefix| {
             names.contains(&format!("{prefix}merchants.jsonl"))
                 || names.contains(&format!("{prefix}merchants.csv"))
@@ -208,27 +220,28 @@ fn open_zip(path: &Path, spool_dir: &Path, limits: &Limits) -> Result<Batch, Ing
         .ok_or(IngestError::ZipNoMerchants)?;
 
     let mut extracted = Vec::new();
-    let mut extract = |archive: &mut ZipArchive<File>, name: &str| -> Result<Option<File>, IngestError> {
-        let Ok(mut entry) = archive.by_name(name) else {
-            return Ok(None);
+    let mut extract =
+        |archive: &mut ZipArchive<File>, name: &str| -> Result<Option<File>, IngestError> {
+            let Ok(mut entry) = archive.by_name(name) else {
+                return Ok(None);
+            };
+            let mut out = NamedTempFile::new_in(spool_dir)?;
+            // A zip bomb stops at the body limit.
+            let copied = std::io::copy(
+                &mut (&mut entry).take(limits.max_body_bytes + 1),
+                out.as_file_mut(),
+            )
+            .map_err(|e| IngestError::ZipInvalid(e.to_string()))?;
+            if copied > limits.max_body_bytes {
+                return Err(IngestError::BodyTooLarge {
+                    limit: limits.max_body_bytes,
+                });
+            }
+            out.as_file_mut().rewind()?;
+            let file = out.reopen()?;
+            extracted.push(out);
+            Ok(Some(file))
         };
-        let mut out = NamedTempFile::new_in(spool_dir)?;
-        // A zip bomb stops at the body limit.
-        let copied = std::io::copy(
-            &mut (&mut entry).take(limits.max_body_bytes + 1),
-            out.as_file_mut(),
-        )
-        .map_err(|e| IngestError::ZipInvalid(e.to_string()))?;
-        if copied > limits.max_body_bytes {
-            return Err(IngestError::BodyTooLarge {
-                limit: limits.max_body_bytes,
-            });
-        }
-        out.as_file_mut().rewind()?;
-        let file = out.reopen()?;
-        extracted.push(out);
-        Ok(Some(file))
-    };
     let (rows, warnings) =
         if let Some(file) = extract(&mut archive, &format!("{prefix}merchants.jsonl"))? {
             (jsonl(file, limits), Vec::new())
@@ -250,7 +263,10 @@ fn csv_reader(file: File) -> csv::Reader<File> {
     csv::ReaderBuilder::new().flexible(false).from_reader(file)
 }
 
-fn read_headers(reader: &mut csv::Reader<File>, file_name: &str) -> Result<Vec<String>, IngestError> {
+fn read_headers(
+    reader: &mut csv::Reader<File>,
+    file_name: &str,
+) -> Result<Vec<String>, IngestError> {
     let headers = reader.headers().map_err(|e| csv_error(e, file_name))?;
     Ok(headers
         .iter()
@@ -339,12 +355,11 @@ fn csv_rows(merchants: File, terminals: Option<File>) -> Result<(Rows, Vec<Issue
 /// Coordinates are numbers in the §3 shape; a cell that does not parse stays
 /// a string so the validator reports `wrong_type`.
 fn cell_value(header: &str, cell: &str) -> Value {
-    if matches!(header, "lat" | "lng") {
-        if let Ok(number) = cell.trim().parse::<f64>()
-            && let Some(number) = serde_json::Number::from_f64(number)
-        {
-            return Value::Number(number);
-        }
+    if matches!(header, "lat" | "lng")
+        && let Ok(number) = cell.trim().parse::<f64>()
+        && let Some(number) = serde_json::Number::from_f64(number)
+    {
+        return Value::Number(number);
     }
     Value::String(cell.to_owned())
 }
@@ -437,16 +452,9 @@ impl Batch {
                     continue;
                 }
                 let value = serde_json::from_str::<Value>(text).map_err(|e| {
-                    Issue::error(
-                        "",
-                        "malformed_json",
-                        format!("row is not valid JSON: {e}"),
-                    )
+                    Issue::error("", "malformed_json", format!("row is not valid JSON: {e}"))
                 });
-                return Ok(Some(RawRow {
-                    line: *line,
-                    value,
-                }));
+                return Ok(Some(RawRow { line: *line, value }));
             },
             Rows::Csv {
                 records,
@@ -508,7 +516,11 @@ impl Batch {
         }
         let name = format!("{}{file}", photos.prefix);
         let mut entry = photos.archive.by_name(&name).map_err(|_| {
-            Issue::error(field, "photo_missing", format!("{file} is not in the batch"))
+            Issue::error(
+                field,
+                "photo_missing",
+                format!("{file} is not in the batch"),
+            )
         })?;
         if entry.size() > limits.max_photo_bytes {
             return Err(Issue::error(
@@ -526,7 +538,11 @@ impl Batch {
             .take(limits.max_photo_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| {
-                Issue::error(field, "photo_undecodable", format!("cannot read {file}: {e}"))
+                Issue::error(
+                    field,
+                    "photo_undecodable",
+                    format!("cannot read {file}: {e}"),
+                )
             })?;
         Ok(bytes)
     }
@@ -540,16 +556,32 @@ mod tests {
     fn entry_names_that_escape_the_batch_are_unsafe() {
         assert!(safe_entry_name("photos/a.jpg"));
         assert!(safe_entry_name("batch/merchants.jsonl"));
-        for bad in ["../evil", "photos/../../x", "/etc/passwd", "a\\..\\b", "", "./a/../.."] {
+        for bad in [
+            "../evil",
+            "photos/../../x",
+            "/etc/passwd",
+            "a\\..\\b",
+            "",
+            "./a/../..",
+        ] {
             assert!(!safe_entry_name(bad), "{bad}");
         }
     }
 
     #[test]
     fn content_types_select_the_format() {
-        assert_eq!(Format::from_content_type("application/x-ndjson"), Some(Format::Jsonl));
-        assert_eq!(Format::from_content_type("text/csv; charset=utf-8"), Some(Format::Csv));
-        assert_eq!(Format::from_content_type("application/zip"), Some(Format::Zip));
+        assert_eq!(
+            Format::from_content_type("application/x-ndjson"),
+            Some(Format::Jsonl)
+        );
+        assert_eq!(
+            Format::from_content_type("text/csv; charset=utf-8"),
+            Some(Format::Csv)
+        );
+        assert_eq!(
+            Format::from_content_type("application/zip"),
+            Some(Format::Zip)
+        );
         assert_eq!(Format::from_content_type("application/pdf"), None);
     }
 }

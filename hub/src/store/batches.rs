@@ -104,10 +104,11 @@ impl Store {
 
     /// One batch by id.
     pub async fn get_batch(&self, id: i64) -> Result<Option<BatchRow>, StoreError> {
-        let row = sqlx::query("SELECT id, acquirer, content_sha256, result FROM batches WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, acquirer, content_sha256, result FROM batches WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.as_ref().map(batch_row).transpose()?)
     }
 

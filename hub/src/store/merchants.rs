@@ -269,10 +269,11 @@ impl Store {
 
     /// Number of merchants stored, per acquirer when given.
     pub async fn count_merchants(&self, acquirer: Option<&str>) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM merchants WHERE ($1 IS NULL OR acquirer = $1)")
-            .bind(acquirer)
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM merchants WHERE ($1 IS NULL OR acquirer = $1)")
+                .bind(acquirer)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(row.try_get("n")?)
     }
 }

@@ -1,0 +1,289 @@
+//! Test harness: a real hub on a random port, over a fresh database.
+//!
+//! Every test runs twice, on a temporary SQLite file and on a fresh
+//! PostgreSQL database created on the server named by `MHUB_TEST_PG_URL`
+//! (scripts/test.sh starts one). Without that variable the PostgreSQL variant
+//! is skipped with a message, unless `MHUB_REQUIRE_PG=1`, which CI sets so a
+//! missing server fails instead of silently skipping.
+
+use std::io::Write;
+
+use hub::{App, Limits, Settings};
+use reqwest::StatusCode;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Define a test for both backends from an async fn taking a [`Backend`].
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_available() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        }
+    };
+}
+
+/// Whether PostgreSQL tests can run; panics when they must but cannot.
+pub fn postgres_available() -> bool {
+    if std::env::var("MHUB_TEST_PG_URL").is_ok() {
+        return true;
+    }
+    if std::env::var("MHUB_REQUIRE_PG").is_ok_and(|v| v == "1") {
+        panic!("MHUB_REQUIRE_PG=1 but MHUB_TEST_PG_URL is not set");
+    }
+    eprintln!("skipped: set MHUB_TEST_PG_URL to run the PostgreSQL variant");
+    false
+}
+
+/// A running hub and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub admin_key: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+}
+
+async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let base = std::env::var("MHUB_TEST_PG_URL").unwrap();
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to test PostgreSQL");
+    let name = format!("mhub_test_{}", hex::encode(rand_bytes()));
+    sqlx::Executor::execute(
+        &mut conn,
+        sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+    )
+    .await
+    .unwrap();
+    // Replace the database name in the URL (keep any query string).
+    let (head, query) = match base.split_once('?') {
+        Some((head, query)) => (head.to_owned(), format!("?{query}")),
+        None => (base.clone(), String::new()),
+    };
+    let root = head
+        .rsplit_once('/')
+        .map_or(head.as_str(), |(root, _)| root);
+    format!("{root}/{name}{query}")
+}
+
+fn rand_bytes() -> [u8; 8] {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let counter = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ((nanos as u64) ^ (u64::from(std::process::id()) << 32) ^ counter.rotate_left(17)).to_le_bytes()
+}
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Start a hub with default limits.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Limits::default()).await
+}
+
+/// Start a hub with the given limits.
+pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let data_dir = tempfile::tempdir().unwrap();
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(SecretString::from(fresh_postgres_database().await)),
+    };
+    let settings = Settings {
+        data_dir: data_dir.path().to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        limits,
+        ..Settings::default()
+    };
+    let app = App::build(settings).await.expect("hub builds");
+    let address = format!("http://{}", app.local_addr());
+    let admin_key = app
+        .admin_key()
+        .expect("a fresh store gets an admin key")
+        .key
+        .clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        admin_key,
+        client: reqwest::Client::new(),
+        data_dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Create a key through the API and return it.
+    pub async fn create_key(&self, role: &str, acquirer: Option<&str>) -> String {
+        let response = self
+            .client
+            .post(self.url("/v1/keys"))
+            .bearer_auth(&self.admin_key)
+            .json(&json!({"role": role, "acquirer": acquirer}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json::<Value>().await.unwrap()["key"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// POST a batch body with a content type.
+    pub async fn upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        self.upload_query(key, content_type, body, "").await
+    }
+
+    pub async fn upload_query(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        query: &str,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(&format!("/v1/batches{query}")))
+            .bearer_auth(key)
+            .header("content-type", content_type)
+            // The hub answers an oversized upload before reading it and then
+            // closes the connection; don't let the pool reuse it.
+            .header("connection", "close")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("GET {path}: {status} with a non-JSON body ({e}): {text:?}")
+        });
+        (status, body)
+    }
+}
+
+/// A valid resident ID for a sequence number.
+pub fn resident_id(n: u32) -> String {
+    let body = format!("11010519800101{:03}", n % 1000);
+    let body = format!("{}{}", &body[..14], &body[14..]);
+    format!("{body}{}", matcher::resident_id_check_char(&body).unwrap())
+}
+
+/// A valid UnionPay card number for a sequence number.
+pub fn card(n: u32) -> String {
+    let body = format!("621700{:012}", n);
+    format!("{body}{}", matcher::luhn_check_digit(&body).unwrap())
+}
+
+/// A valid mobile number for a sequence number.
+pub fn phone(n: u32) -> String {
+    format!("1380013{:04}", n % 10_000)
+}
+
+/// A valid §3 row.
+pub fn merchant(n: u32) -> Value {
+    json!({
+        "merchant_id": format!("89844035812{:04}", n),
+        "name": format!("深圳市测试商行{n}号店"),
+        "mcc": "5411",
+        "address": format!("广东省深圳市福田区深南大道{n}号"),
+        "lat": 22.54, "lng": 114.05,
+        "legal_rep": {"name": "王伟", "id_type": "resident_id", "id_number": resident_id(n), "phone": phone(n)},
+        "contact_phone": phone(n + 5000),
+        "settlement_account": {"number": card(n), "name": "王伟", "bank": "建设银行"},
+        "terminals": [{"terminal_id": format!("T{:07}", n), "sn": format!("N5-{:06}", n)}],
+    })
+}
+
+/// Rows as a JSONL body.
+pub fn jsonl(rows: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for row in rows {
+        writeln!(out, "{row}").unwrap();
+    }
+    out
+}
+
+/// A zip archive of (name, bytes) entries.
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut buffer);
+        for (name, bytes) in entries {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    buffer.into_inner()
+}
+
+/// A photo-like JPEG of the given size.
+pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            ((x * 3 + u32::from(seed) * 40) % 256) as u8,
+            ((y * 5) % 256) as u8,
+            ((x / 20 + y / 20) % 2 * 200) as u8,
+        ])
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    bytes
+}
+
+/// The error codes of a batch result.
+pub fn error_codes(result: &Value) -> Vec<String> {
+    result["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_owned())
+        .collect()
+}

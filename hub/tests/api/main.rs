@@ -1,0 +1,9 @@
+//! Integration tests: the real hub on a random port, driven over HTTP,
+//! on SQLite and on PostgreSQL. One module per resource.
+
+mod helpers;
+
+mod batches;
+mod health;
+mod keys;
+mod merchants;
