@@ -1,1 +1,27 @@
-fn main() {}
+//! `mhub`: runs the hub and talks to it (SPEC §11).
+//!
+//! Parsing is [`args`]; [`commands`] runs one command each, talking to a
+//! hub through [`client`] and printing through [`output`]; [`upload`] is
+//! the batch upload shared by `mhub upload` and `mhub demo`.
+
+mod args;
+mod client;
+mod commands;
+mod output;
+mod upload;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Parse (clap exits with 2 on a usage error), run, map the outcome to an exit code.
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            output::report_error(&error);
+            ExitCode::FAILURE
+        }
+    }
+}

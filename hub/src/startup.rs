@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use crate::auth::{self, IssuedKey};
 use crate::config::{Limits, Settings};
 use crate::data_dir::DataDir;
-use crate::ingest::PhotoStore;
+use crate::ingest::{Ingestor, PhotoStore};
 use crate::store::Store;
 
 /// What every request handler may use.
@@ -37,6 +37,8 @@ pub struct AppState {
     pub photos: PhotoStore,
     /// Upload limits.
     pub limits: Arc<Limits>,
+    /// Batch ingest, wired to the store, token key and photo folder.
+    pub ingestor: Ingestor,
 }
 
 /// A built hub, listening but not yet serving.
@@ -66,13 +68,24 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<Issue
     let admin_key = auth::ensure_admin_key(&store)
         .await
         .context("creating the first admin key")?;
+    let token_key = Arc::new(secrets.token_key);
+    let photos = PhotoStore::new(data_dir.photos());
+    let limits = Arc::new(settings.limits.clone());
+    let ingestor = Ingestor {
+        store: store.clone(),
+        token_key: token_key.clone(),
+        photos: photos.clone(),
+        limits: limits.clone(),
+        spool_dir: data_dir.spool(),
+    };
     let state = AppState {
         store,
-        token_key: Arc::new(secrets.token_key),
+        token_key,
         signing_key: Arc::new(secrets.signing_key),
-        photos: PhotoStore::new(data_dir.photos()),
+        photos,
         data_dir,
-        limits: Arc::new(settings.limits.clone()),
+        limits,
+        ingestor,
     };
     Ok((state, admin_key))
 }
@@ -80,10 +93,12 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<Issue
 impl App {
     /// Prepare everything and bind the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<App> {
-        let (state, admin_key) = open(&settings).await?;
+        // Bind first: if the address is taken, fail before creating an
+        // admin key that nobody would ever see.
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        let (state, admin_key) = open(&settings).await?;
         Ok(App {
             listener,
             state,

@@ -5,9 +5,10 @@ use serde_json::json;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
+use super::views::IssueView;
 use super::{ApiError, authenticated, reject, with_state};
 use crate::auth::{Principal, Role};
-use crate::ingest::{self, BatchResult, Format, IngestError, Ingestor, Outcome, Upload};
+use crate::ingest::{self, BatchResult, Format, IngestError, Outcome, Upload};
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -16,6 +17,9 @@ struct UploadQuery {
     /// Refuse the whole batch if any row is bad.
     #[serde(default)]
     all_or_nothing: bool,
+    /// Optional, for clients that name the acquirer explicitly: it must be
+    /// the key's own (the key decides; this only catches mistakes loudly).
+    acquirer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +68,11 @@ pub(super) fn routes(
                 let Some(acquirer) = principal.acquirer.clone().filter(|_| principal.role == Role::Acquirer) else {
                     return Err(reject(IngestError::NotAnAcquirer));
                 };
+                if query.acquirer.as_ref().is_some_and(|named| *named != acquirer) {
+                    return Err(reject(ApiError::forbidden(format!(
+                        "this key uploads for {acquirer} only"
+                    ))));
+                }
                 let format = content_type
                     .as_deref()
                     .and_then(Format::from_content_type)
@@ -76,14 +85,8 @@ pub(super) fn routes(
                 let spooled = ingest::spool(Box::pin(body), &state.data_dir.spool(), limit)
                     .await
                     .map_err(reject)?;
-                let ingestor = Ingestor {
-                    store: state.store.clone(),
-                    token_key: state.token_key.clone(),
-                    photos: state.photos.clone(),
-                    limits: state.limits.clone(),
-                    spool_dir: state.data_dir.spool(),
-                };
-                let outcome = ingestor
+                let outcome = state
+                    .ingestor
                     .ingest(
                         &acquirer,
                         &principal.key_id,
@@ -184,20 +187,7 @@ pub(super) fn routes(
                     .list_batch_issues(id, query.after.unwrap_or(0), limit)
                     .await
                     .map_err(reject)?;
-                let issues: Vec<_> = rows
-                    .into_iter()
-                    .map(|row| {
-                        json!({
-                            "seq": row.seq,
-                            "severity": row.severity,
-                            "line": row.line,
-                            "merchant_id": row.merchant_id,
-                            "field": row.field,
-                            "code": row.code,
-                            "message": row.message,
-                        })
-                    })
-                    .collect();
+                let issues: Vec<IssueView> = rows.into_iter().map(IssueView::from).collect();
                 Ok::<_, Rejection>(warp::reply::json(&issues))
             },
         );

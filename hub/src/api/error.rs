@@ -9,10 +9,10 @@
 
 use std::convert::Infallible;
 
-use serde::Serialize;
 use warp::http::StatusCode;
 use warp::{Rejection, Reply};
 
+use super::views::{ErrorBody, ErrorEnvelope};
 use crate::auth::AuthError;
 use crate::ingest::IngestError;
 use crate::store::StoreError;
@@ -27,19 +27,6 @@ pub struct ApiError {
 }
 
 impl warp::reject::Reject for ApiError {}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: ErrorBody<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<&'a serde_json::Value>,
-}
 
 impl ApiError {
     /// A client error with a code and message.
@@ -96,11 +83,11 @@ impl ApiError {
     }
 
     fn into_response(self) -> warp::reply::Response {
-        let body = Body {
+        let body = ErrorEnvelope {
             error: ErrorBody {
-                code: self.code,
-                message: &self.message,
-                details: self.details.as_ref(),
+                code: self.code.to_owned(),
+                message: self.message,
+                details: self.details,
             },
         };
         warp::reply::with_status(warp::reply::json(&body), self.status).into_response()

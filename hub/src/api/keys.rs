@@ -1,50 +1,13 @@
 //! `/v1/keys`: admins create, list and revoke API keys.
 
-use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
+use super::views::{CreateKeyRequest, KeyView};
 use super::{ApiError, authenticated, json_body, reject, with_state};
 use crate::auth::{self, Principal, Role};
 use crate::clock;
 use crate::startup::AppState;
-use crate::store::KeyRow;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateKey {
-    role: Role,
-    acquirer: Option<String>,
-    label: Option<String>,
-}
-
-/// A key as listed: everything but the secret.
-#[derive(Debug, Serialize)]
-struct KeyView {
-    key_id: String,
-    role: String,
-    acquirer: Option<String>,
-    label: Option<String>,
-    created_at: String,
-    created_by: String,
-    revoked_at: Option<String>,
-    revoked_by: Option<String>,
-}
-
-impl From<KeyRow> for KeyView {
-    fn from(row: KeyRow) -> Self {
-        KeyView {
-            key_id: row.key_id,
-            role: row.role,
-            acquirer: row.acquirer,
-            label: row.label,
-            created_at: row.created_at,
-            created_by: row.created_by,
-            revoked_at: row.revoked_at,
-            revoked_by: row.revoked_by,
-        }
-    }
-}
 
 fn require_admin(principal: &Principal) -> Result<(), Rejection> {
     if principal.role == Role::Admin {
@@ -60,10 +23,10 @@ pub(super) fn routes(
     let create = warp::path!("keys")
         .and(warp::post())
         .and(authenticated(state.clone()))
-        .and(json_body::<CreateKey>())
+        .and(json_body::<CreateKeyRequest>())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, body: CreateKey, state: AppState| async move {
+            |principal: Principal, body: CreateKeyRequest, state: AppState| async move {
                 require_admin(&principal)?;
                 let issued = auth::create_key(
                     &state.store,

@@ -4,9 +4,9 @@
 //! is 403 here (it appears only, redacted, as evidence in alerts — SPEC §9).
 //! "In full" still means tokens and masked forms: nothing stored is clear.
 
-use serde_json::json;
 use warp::{Filter, Rejection, Reply};
 
+use super::views::{MerchantVersionView, MerchantView};
 use super::{ApiError, authenticated, reject, with_state};
 use crate::auth::{Principal, Role};
 use crate::startup::AppState;
@@ -43,15 +43,7 @@ pub(super) fn routes(
                     .ok_or_else(|| {
                         reject(ApiError::not_found("merchant_not_found", "no such merchant"))
                     })?;
-                Ok::<_, Rejection>(warp::reply::json(&json!({
-                    "acquirer": row.acquirer,
-                    "merchant_id": row.record.merchant_id,
-                    "version": row.version,
-                    "batch_id": row.batch_id,
-                    "created_at": row.created_at,
-                    "updated_at": row.updated_at,
-                    "record": row.record,
-                })))
+                Ok::<_, Rejection>(warp::reply::json(&MerchantView::from(row)))
             },
         );
     let versions = warp::path!("merchants" / String / String / "versions")
@@ -72,18 +64,8 @@ pub(super) fn routes(
                         "no such merchant",
                     )));
                 }
-                let versions: Vec<_> = rows
-                    .into_iter()
-                    .map(|row| {
-                        json!({
-                            "version": row.version,
-                            "batch_id": row.batch_id,
-                            "record_sha256": row.record_sha256,
-                            "created_at": row.created_at,
-                            "record": row.record,
-                        })
-                    })
-                    .collect();
+                let versions: Vec<MerchantVersionView> =
+                    rows.into_iter().map(MerchantVersionView::from).collect();
                 Ok::<_, Rejection>(warp::reply::json(&versions))
             },
         );

@@ -6,6 +6,7 @@ pub mod error;
 mod health;
 mod keys;
 mod merchants;
+pub mod views;
 
 use std::convert::Infallible;
 

@@ -46,8 +46,8 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
-/// A key as handed out once to its holder.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A key as handed out once to its holder (the `POST /v1/keys` answer).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct IssuedKey {
     /// The full key; shown once, never stored.
     pub key: String,

@@ -44,8 +44,8 @@ impl std::str::FromStr for Role {
     }
 }
 
-/// The authenticated caller of a request.
-#[derive(Debug, Clone, Serialize)]
+/// The authenticated caller of a request (also the `GET /v1/me` answer).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Principal {
     /// Public id of the key used.
     pub key_id: String,

@@ -345,7 +345,12 @@ async fn only_acquirer_keys_upload_and_batches_are_private_to_their_acquirer(bac
         let (status, body) = app.upload(key, JSONL, jsonl(&[merchant(1)])).await;
         assert_eq!(status, 403, "{body}");
     }
+    let (status, body) = app
+        .upload_query(&one, JSONL, jsonl(&[merchant(1)]), "?acquirer=ACQ02")
+        .await;
+    assert_eq!(status, 403, "an acquirer cannot upload for another: {body}");
     let (_, result) = app.upload(&one, JSONL, jsonl(&[merchant(1)])).await;
+    assert_eq!(result["created"], 1);
     let id = result["batch_id"].as_i64().unwrap();
     let path = format!("/v1/batches/{id}");
     assert_eq!(app.get(&one, &path).await.0, 200);

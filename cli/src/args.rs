@@ -1,0 +1,359 @@
+//! Command-line syntax: clap structs whose doc comments are the `--help`.
+//!
+//! This is the first of two parsing stages (STYLE 22): clap checks the
+//! shapes of flags here; each command then turns its arguments into a
+//! validated plan ([`HubArgs::settings`], [`crate::upload::Plan`],
+//! [`crate::commands::Context`]) before anything runs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use hub::auth::Role;
+use hub::{LogFormat, Overrides, Settings};
+use reqwest::Url;
+use secrecy::SecretString;
+
+/// mhub: the merchant onboarding and blacklist sharing hub.
+///
+/// Runs the hub (`serve`, `init`, `demo`) and talks to one over HTTP
+/// (everything else). Tables are printed for people; `--json` prints JSON
+/// for scripts. Exit codes: 0 success, 1 failure, 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "mhub", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after its name.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the hub.
+    #[arg(
+        long,
+        global = true,
+        env = "MHUB_URL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub url: Url,
+    /// API key to authenticate with (`mhub_…`).
+    #[arg(
+        long,
+        global = true,
+        env = "MHUB_KEY",
+        hide_env_values = true,
+        value_parser = parse_secret,
+        value_name = "KEY"
+    )]
+    pub key: Option<SecretString>,
+    /// Print JSON for scripts instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the hub's HTTP API until Ctrl-C or SIGTERM
+    ///
+    /// Prints `mhub listening on http://ADDR` as its first line on stdout
+    /// (with the real port when --listen asks for port 0), then the first
+    /// admin key if this start created it.
+    ///
+    /// Example:
+    ///   mhub serve --data-dir ./mhub-data --listen 127.0.0.1:8080
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+    /// Prepare a data directory and print the first admin key
+    ///
+    /// Creates the secrets and the database, and the first admin key when
+    /// none exists. Keys are shown once: a second init prints null.
+    ///
+    /// Example:
+    ///   mhub init --data-dir ./mhub-data --json
+    #[command(verbatim_doc_comment)]
+    Init(InitArgs),
+    /// Create, list and revoke API keys (admin key).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Upload a merchant batch as the acquirer the key belongs to
+    ///
+    /// PATH is a merchants.jsonl file, a merchants.csv file, a .zip batch,
+    /// or a folder holding merchants.jsonl or merchants.csv (+ terminals.csv)
+    /// and optionally photos/ (zipped on the fly). JSONL files with more
+    /// rows than --rows-per-batch are sent as consecutive batches; an
+    /// interrupted upload resumes where it stopped when run again.
+    ///
+    /// Exit code 0 when the hub stored the batch, even if some rows were
+    /// rejected (the result lists them); 1 when it refused the batch.
+    ///
+    /// Example:
+    ///   MHUB_KEY=mhub_… mhub upload samples/ACQ01 --json
+    #[command(verbatim_doc_comment)]
+    Upload(UploadArgs),
+    /// List uploaded batches and show their results.
+    #[command(subcommand)]
+    Batches(BatchesCommand),
+    /// Show merchants as the hub stores them (tokens and masked values only).
+    #[command(subcommand)]
+    Merchants(MerchantsCommand),
+    /// Generate realistic sample batches with planted cases.
+    #[command(subcommand)]
+    Samples(SamplesCommand),
+    /// Run the whole thing: serve, create keys, upload the samples, explain
+    ///
+    /// Opens the data directory, starts the hub in this process, creates one
+    /// acquirer key per sample folder (ACQ01, ACQ02, …) and an analyst key,
+    /// uploads every folder, prints what happened and commands to try, then
+    /// keeps serving until Ctrl-C. Running it again on the same data
+    /// directory replays the uploads.
+    ///
+    /// Example:
+    ///   mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --out ./samples
+    ///   mhub demo
+    #[command(verbatim_doc_comment)]
+    Demo(DemoArgs),
+}
+
+/// Where the hub keeps its data: shared by `serve` and `init`.
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    /// TOML configuration file; flags and MHUB_* variables win over it.
+    #[arg(long, env = "MHUB_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory: SQLite database, photos, secrets [default: ./mhub-data].
+    #[arg(long, env = "MHUB_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://…`); without it the hub uses SQLite in
+    /// the data directory.
+    #[arg(
+        long,
+        env = "MHUB_DATABASE_URL",
+        hide_env_values = true,
+        value_parser = parse_secret,
+        value_name = "URL"
+    )]
+    pub database_url: Option<SecretString>,
+}
+
+/// `mhub serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data directory, database and configuration file.
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Address to listen on; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, env = "MHUB_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Log format on stderr: text or json [default: text].
+    #[arg(long, env = "MHUB_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+/// `mhub init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Data directory, database and configuration file.
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+/// `mhub keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it (shown once)
+    ///
+    /// Example:
+    ///   mhub keys create --role acquirer --acquirer ACQ01 --label "ACQ01 batch upload" --json
+    #[command(verbatim_doc_comment)]
+    Create(KeysCreateArgs),
+    /// List every key (never the secrets)
+    ///
+    /// Example:
+    ///   mhub keys list --json
+    #[command(verbatim_doc_comment)]
+    List,
+    /// Revoke a key by its id; requests with it fail from now on
+    ///
+    /// Example:
+    ///   mhub keys revoke 0123456789ab
+    #[command(verbatim_doc_comment)]
+    Revoke {
+        /// The key id (the 12 hex digits after `mhub_`).
+        key_id: String,
+    },
+}
+
+/// `mhub keys create`.
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// acquirer, analyst, admin or subscriber.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Role,
+    /// The acquirer code an acquirer key is bound to (required for acquirer keys only).
+    #[arg(long, value_name = "CODE")]
+    pub acquirer: Option<String>,
+    /// A note saying who or what holds the key.
+    #[arg(long, value_name = "TEXT")]
+    pub label: Option<String>,
+}
+
+/// `mhub upload`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// merchants.jsonl, merchants.csv, a .zip batch, or a batch folder.
+    pub path: PathBuf,
+    /// Refuse the whole batch if any row is bad (nothing is stored).
+    #[arg(long)]
+    pub all_or_nothing: bool,
+    /// Split JSONL files with more rows than this into batches of this many rows.
+    #[arg(long, value_name = "N", default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rows_per_batch: u64,
+}
+
+/// `mhub batches …`.
+#[derive(Debug, Subcommand)]
+pub enum BatchesCommand {
+    /// List batches, newest first (an acquirer sees its own)
+    ///
+    /// Example:
+    ///   mhub batches list --limit 20
+    #[command(verbatim_doc_comment)]
+    List {
+        /// How many batches to show (all when absent).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        limit: Option<u64>,
+    },
+    /// Show one batch's result, or with --issues every row error and warning
+    ///
+    /// Example:
+    ///   mhub batches show 12 --issues
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// Batch id.
+        id: i64,
+        /// List every row error and warning, not only the first ones
+        /// (with --json: one issue per line instead of the result).
+        #[arg(long)]
+        issues: bool,
+    },
+}
+
+/// `mhub merchants …`.
+#[derive(Debug, Subcommand)]
+pub enum MerchantsCommand {
+    /// Show a merchant's current record, or its history
+    ///
+    /// Example:
+    ///   mhub merchants show 898440358120001
+    ///   mhub merchants show 898440358120001 --acquirer ACQ02 --versions
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// The acquirer's merchant number.
+        merchant_id: String,
+        /// The acquirer (defaults to the key's own; analysts must give it).
+        #[arg(long, value_name = "CODE")]
+        acquirer: Option<String>,
+        /// Show every stored version instead of the current one.
+        #[arg(long)]
+        versions: bool,
+    },
+}
+
+/// `mhub samples …`.
+#[derive(Debug, Subcommand)]
+pub enum SamplesCommand {
+    /// Write deterministic sample batches, one folder per acquirer
+    ///
+    /// Besides the batches: planted cases, hard negatives, blacklist
+    /// entries and their truth (truth.json).
+    ///
+    /// Example:
+    ///   mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --photos --invalid-rows 5 --out ./samples
+    #[command(verbatim_doc_comment)]
+    Generate(SamplesGenerateArgs),
+}
+
+/// `mhub samples generate`. Absent values take the committed samples' settings.
+#[derive(Debug, Args)]
+pub struct SamplesGenerateArgs {
+    /// Merchant rows in all, across acquirers [default: 240].
+    #[arg(long, value_name = "N")]
+    pub merchants: Option<usize>,
+    /// Number of acquirers: folders ACQ01, ACQ02, … [default: 3].
+    #[arg(long, value_name = "K")]
+    pub acquirers: Option<usize>,
+    /// Seed of every random choice: the same options write the same bytes [default: 42].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Also draw JPEG photos (storefront, interior); leave off for large runs.
+    #[arg(long)]
+    pub photos: bool,
+    /// Rows with one deliberate mistake each, to see row errors [default: 8].
+    #[arg(long, value_name = "N")]
+    pub invalid_rows: Option<usize>,
+    /// Output folder (created if missing; files of the same names are overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `mhub demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Data directory of the demo hub.
+    #[arg(long, value_name = "DIR", default_value = "mhub-data")]
+    pub data_dir: PathBuf,
+    /// Address to serve on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Folder with one sub-folder per acquirer (ACQ01/merchants.jsonl, …).
+    #[arg(long, value_name = "DIR", default_value = "samples")]
+    pub samples: PathBuf,
+    /// Stop after printing the summary instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// Wrap a flag value in a secret as soon as it is parsed, so `Debug` never prints it.
+fn parse_secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
+}
+
+impl HubArgs {
+    /// Layer the configuration: defaults, the file, then these flags and
+    /// variables (STYLE 13).
+    pub fn settings(
+        &self,
+        listen: Option<SocketAddr>,
+        log_format: Option<LogFormat>,
+    ) -> anyhow::Result<Settings> {
+        Settings::load(
+            self.config.as_deref(),
+            Overrides {
+                data_dir: self.data_dir.clone(),
+                listen,
+                database_url: self.database_url.clone(),
+                log_format,
+            },
+        )
+        .context("loading the configuration")
+    }
+}
+
+impl DemoArgs {
+    /// The demo's hub settings: defaults with this data directory and address.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            data_dir: self.data_dir.clone(),
+            listen: self.listen,
+            ..Settings::default()
+        }
+    }
+}

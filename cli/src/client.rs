@@ -1,0 +1,273 @@
+//! A small typed HTTP client for the hub's API.
+//!
+//! One method per route. Requests and answers are the hub's own wire types
+//! (`hub::api::views`, [`BatchResult`], [`Principal`], [`IssuedKey`]), so
+//! client and server cannot drift apart. Error bodies (`{"error": {"code", "message", "details"}}`)
+//! become an [`ApiError`], so callers can tell "the hub said no" (exit code
+//! 1 with the hub's code) from "the hub could not be reached".
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
+pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
+use hub::auth::{IssuedKey, Principal, Role};
+use hub::ingest::BatchResult;
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use reqwest::{Body, Method, RequestBuilder, StatusCode, Url};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+
+/// A refusal from the hub: its status, stable code and message.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine-readable code (`key_unknown`, `batch_rejected`, …).
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// Structured details (a refused batch's row errors, for example).
+    pub details: Option<serde_json::Value>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A page request: `limit` rows after (or before) a cursor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    /// The cursor (`before` for batches, `after` for issues).
+    pub cursor: Option<i64>,
+    /// Page size (the hub allows 1–1000; it defaults to 100).
+    pub limit: Option<u64>,
+}
+
+/// The hub at one base URL, called with one key.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    key: SecretString,
+}
+
+impl Client {
+    /// A client for the hub at `base`.
+    pub fn new(base: Url, key: SecretString) -> anyhow::Result<Client> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("mhub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Client { http, base, key })
+    }
+
+    /// The hub's base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// `GET /healthz`.
+    pub async fn health(&self) -> anyhow::Result<serde_json::Value> {
+        self.call(Method::GET, &["healthz"], &[], |r| r).await
+    }
+
+    /// `GET /v1/me`.
+    pub async fn me(&self) -> anyhow::Result<Principal> {
+        self.call(Method::GET, &["v1", "me"], &[], |r| r).await
+    }
+
+    /// `POST /v1/batches`: upload one batch body of `length` bytes.
+    pub async fn upload(
+        &self,
+        body: Body,
+        length: u64,
+        content_type: &'static str,
+        all_or_nothing: bool,
+    ) -> anyhow::Result<BatchResult> {
+        let query = if all_or_nothing {
+            vec![("all_or_nothing", "true".to_owned())]
+        } else {
+            Vec::new()
+        };
+        self.call(Method::POST, &["v1", "batches"], &query, |request| {
+            request
+                .header(CONTENT_TYPE, HeaderValue::from_static(content_type))
+                // Announced even for a streamed file, so the hub can refuse
+                // an oversized batch before it is sent.
+                .header(CONTENT_LENGTH, length)
+                .body(body)
+        })
+        .await
+    }
+
+    /// `GET /v1/batches`: one page, newest first, without inline issues.
+    pub async fn list_batches(&self, page: Page) -> anyhow::Result<Vec<BatchResult>> {
+        let query = page.query("before");
+        self.call(Method::GET, &["v1", "batches"], &query, |r| r)
+            .await
+    }
+
+    /// `GET /v1/batches/{id}`.
+    pub async fn batch(&self, id: i64) -> anyhow::Result<BatchResult> {
+        self.call(Method::GET, &["v1", "batches", &id.to_string()], &[], |r| r)
+            .await
+    }
+
+    /// `GET /v1/batches/{id}/issues`: one page of row errors and warnings.
+    pub async fn batch_issues(&self, id: i64, page: Page) -> anyhow::Result<Vec<IssueView>> {
+        let query = page.query("after");
+        self.call(
+            Method::GET,
+            &["v1", "batches", &id.to_string(), "issues"],
+            &query,
+            |r| r,
+        )
+        .await
+    }
+
+    /// `GET /v1/merchants/{acquirer}/{merchant_id}`.
+    pub async fn merchant(
+        &self,
+        acquirer: &str,
+        merchant_id: &str,
+    ) -> anyhow::Result<MerchantView> {
+        self.call(
+            Method::GET,
+            &["v1", "merchants", acquirer, merchant_id],
+            &[],
+            |r| r,
+        )
+        .await
+    }
+
+    /// `GET /v1/merchants/{acquirer}/{merchant_id}/versions`.
+    pub async fn merchant_versions(
+        &self,
+        acquirer: &str,
+        merchant_id: &str,
+    ) -> anyhow::Result<Vec<MerchantVersionView>> {
+        self.call(
+            Method::GET,
+            &["v1", "merchants", acquirer, merchant_id, "versions"],
+            &[],
+            |r| r,
+        )
+        .await
+    }
+
+    /// `POST /v1/keys`.
+    pub async fn create_key(
+        &self,
+        role: Role,
+        acquirer: Option<&str>,
+        label: Option<&str>,
+    ) -> anyhow::Result<IssuedKey> {
+        let body = CreateKeyRequest {
+            role,
+            acquirer: acquirer.map(str::to_owned),
+            label: label.map(str::to_owned),
+        };
+        self.call(Method::POST, &["v1", "keys"], &[], |r| r.json(&body))
+            .await
+    }
+
+    /// `GET /v1/keys`.
+    pub async fn list_keys(&self) -> anyhow::Result<Vec<KeyView>> {
+        self.call(Method::GET, &["v1", "keys"], &[], |r| r).await
+    }
+
+    /// `POST /v1/keys/{key_id}/revoke`.
+    pub async fn revoke_key(&self, key_id: &str) -> anyhow::Result<KeyView> {
+        self.call(Method::POST, &["v1", "keys", key_id, "revoke"], &[], |r| r)
+            .await
+    }
+
+    /// Send one request and parse its answer, or its error body.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+        build: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> anyhow::Result<T> {
+        let url = self.url(segments, query);
+        let request = self.http.request(method.clone(), url.clone()).header(
+            AUTHORIZATION,
+            format!("Bearer {}", self.key.expose_secret()),
+        );
+        let response = build(request).send().await.map_err(|error| {
+            if error.is_connect() {
+                anyhow::Error::new(error).context(format!(
+                    "cannot reach the hub at {}: is `mhub serve` running there? (set --url or MHUB_URL)",
+                    self.base
+                ))
+            } else {
+                anyhow::Error::new(error).context(format!("{method} {}", url.path()))
+            }
+        })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .with_context(|| format!("reading the answer to {method} {}", url.path()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).with_context(|| {
+                format!(
+                    "unexpected answer to {method} {} (HTTP {status})",
+                    url.path()
+                )
+            });
+        }
+        Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(envelope) => ApiError {
+                status,
+                code: envelope.error.code,
+                message: envelope.error.message,
+                details: envelope.error.details,
+            }
+            .into(),
+            // Not the hub's error shape: a proxy, or not a hub at all.
+            Err(_) => anyhow::anyhow!(
+                "HTTP {status} from {method} {}: {}",
+                url.path(),
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            ),
+        })
+    }
+
+    /// `base` + escaped path segments + query.
+    fn url(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
+        let mut url = self.base.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .expect("an http(s) base URL can have a path");
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+}
+
+impl Page {
+    fn query(self, cursor_name: &'static str) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(cursor) = self.cursor {
+            query.push((cursor_name, cursor.to_string()));
+        }
+        if let Some(limit) = self.limit {
+            query.push(("limit", limit.to_string()));
+        }
+        query
+    }
+}

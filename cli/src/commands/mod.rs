@@ -1,0 +1,77 @@
+//! One module per command; each turns its arguments into a plan, runs it,
+//! and prints through [`crate::output`].
+
+mod batches;
+mod demo;
+mod init;
+mod keys;
+mod merchants;
+mod samples;
+mod serve;
+mod upload;
+
+use anyhow::{Context as _, bail};
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::args::{Cli, Command, GlobalArgs};
+use crate::client::Client;
+
+/// The validated global options every command may use.
+pub struct Context {
+    /// The hub's base URL.
+    url: Url,
+    /// The API key, if one was given.
+    key: Option<SecretString>,
+    /// Print JSON for scripts.
+    pub json: bool,
+}
+
+impl Context {
+    /// Check the global options.
+    fn new(global: GlobalArgs) -> anyhow::Result<Context> {
+        let url = global.url;
+        if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+            bail!("--url must be an http:// or https:// URL, not {url}");
+        }
+        Ok(Context {
+            url,
+            key: global.key,
+            json: global.json,
+        })
+    }
+
+    /// A client for the hub, authenticated with the key.
+    pub fn client(&self) -> anyhow::Result<Client> {
+        let key = self.key.clone().context(
+            "no API key: pass --key or set MHUB_KEY (mhub init prints the first admin key)",
+        )?;
+        Client::new(self.url.clone(), key)
+    }
+}
+
+/// Run the parsed command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // reqwest and sqlx both use rustls without choosing a crypto provider:
+    // choose ring, once, before either makes a connection.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let context = Context::new(cli.global)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Init(args) => init::run(args, &context).await,
+        Command::Keys(command) => keys::run(command, &context).await,
+        Command::Upload(args) => upload::run(args, &context).await,
+        Command::Batches(command) => batches::run(command, &context).await,
+        Command::Merchants(command) => merchants::run(command, &context).await,
+        Command::Samples(command) => samples::run(command, &context).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}

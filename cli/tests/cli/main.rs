@@ -1,0 +1,17 @@
+//! Integration tests of the `mhub` binary: each test runs the real binary
+//! (and real `mhub serve` children) against a temporary data directory.
+//!
+//! - `helpers`: spawning hubs, running commands, writing batches;
+//! - `init`, `serve`: preparing and running a hub;
+//! - `keys`, `upload`, `read`: the HTTP commands, as scripts use them (SPEC §11);
+//! - `samples`: `samples generate` and `demo`;
+//! - `crash`: kill -9 during a large upload loses nothing acknowledged.
+
+mod crash;
+mod helpers;
+mod init;
+mod keys;
+mod read;
+mod samples;
+mod serve;
+mod upload;
