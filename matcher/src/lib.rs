@@ -5,7 +5,9 @@
 //!
 //! Components:
 //! - [`normalise`]: text folding (full-width, zero-width, brackets, middle
-//!   dots, whitespace), other document numbers and coordinates;
+//!   dots, whitespace), traditional → simplified, Chinese numerals, merchant
+//!   name cores ([`CompanyName`], [`NameCore`]), addresses parsed against the
+//!   gazetteer ([`ParsedAddress`]), other document numbers and coordinates;
 //! - identifier newtypes parsed at the boundary, each with a stable error
 //!   code: [`ResidentId`] (GB 11643), [`Uscc`] (GB 32100), [`MobilePhone`],
 //!   [`AccountNumber`] (Luhn), [`TerminalSn`], [`MerchantId`], [`TerminalId`],
@@ -46,7 +48,9 @@ pub use error::Error;
 pub use gazetteer::{Division, DivisionLevel, Gazetteer};
 pub use mcc::{Mcc, MccError};
 pub use merchant_id::{MerchantId, MerchantIdError};
-pub use normalise::{CoordinatesError, DocumentNumberError};
+pub use normalise::{
+    CompanyName, CoordinatesError, DocumentNumberError, NameCore, NameTokens, ParsedAddress,
+};
 pub use phone::{MobilePhone, PhoneError};
 pub use record::*;
 pub use region_code::{RegionCode, RegionCodeError};
