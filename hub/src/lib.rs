@@ -5,13 +5,15 @@
 //!   store, binds the listener; [`App::run_until_stopped`] serves;
 //! - [`api`]: thin warp handlers and the single error-to-HTTP mapping;
 //! - domain modules: [`auth`] (keys, roles, principals), [`ingest`] (batch
-//!   upload → validated, tokenised merchant versions);
+//!   upload → validated, tokenised merchant versions), [`alerts`] (cases
+//!   found across acquirers, raised as batches arrive);
 //! - [`store`]: every SQL statement, one code path for SQLite and PostgreSQL.
 //!
 //! Key design choice: raw payment-sensitive values never get past
 //! [`ingest`]'s validator; everything after it, the store included, sees only
 //! tokens and masked forms (SPEC §4).
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod clock;

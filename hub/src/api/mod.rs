@@ -1,6 +1,7 @@
 //! HTTP routes. Handlers are thin: authenticate, parse the request, call a
 //! domain function, serialise its answer. Errors go to [`error::recover`].
 
+mod alerts;
 mod batches;
 pub mod error;
 mod health;
@@ -15,6 +16,7 @@ use warp::{Filter, Rejection, Reply};
 use crate::auth::{self, Principal};
 use crate::startup::AppState;
 
+pub use alerts::DecisionRequest;
 pub use error::{ApiError, reject};
 
 /// Every route of the hub, with errors mapped to JSON.
@@ -24,6 +26,7 @@ pub fn routes(
     let v1 = warp::path("v1").and(
         keys::routes(state.clone())
             .or(batches::routes(state.clone()))
+            .or(alerts::routes(state.clone()))
             .or(merchants::routes(state.clone()))
             .or(me(state.clone())),
     );

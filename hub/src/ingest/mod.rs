@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio::sync::mpsc;
 
+use crate::alerts::{self, Affected, AlertChange};
 use crate::clock;
 use crate::config::Limits;
 use crate::store::{
@@ -180,8 +181,8 @@ pub struct BatchResult {
     pub warnings: Vec<BatchIssue>,
     /// Total number of warnings.
     pub warning_count: i64,
-    /// Alerts this batch raised or grew.
-    pub alerts: Vec<serde_json::Value>,
+    /// Alerts this batch raised, grew or reopened.
+    pub alerts: Vec<AlertChange>,
     /// True when this answer replays an earlier upload of the same bytes.
     #[serde(default)]
     pub replayed: bool,
@@ -349,6 +350,7 @@ impl Ingestor {
             counts: BatchCounts::default(),
         };
         let now = received_at.clone();
+        let mut affected = Affected::default();
         let mut seen_unknown_fields = std::collections::HashSet::new();
         while let Some(parsed) = receiver.recv().await {
             let (line, merchant_id, result, warnings) = match parsed {
@@ -395,10 +397,12 @@ impl Ingestor {
                     {
                         UpsertOutcome::Created => {
                             issues.counts.created += 1;
+                            affected.add(&record);
                             Vec::new()
                         }
                         UpsertOutcome::Updated { .. } => {
                             issues.counts.updated += 1;
+                            affected.add(&record);
                             Vec::new()
                         }
                         UpsertOutcome::Unchanged => {
@@ -448,6 +452,9 @@ impl Ingestor {
                 error_count: issues.counts.error_count,
             });
         }
+        // Matching runs in the batch's transaction: the batch and the alerts
+        // it raises are committed together, or neither is.
+        let alerts = alerts::detect(&mut tx, &affected, &format!("batch:{batch_id}"), &now).await?;
         let counts = issues.counts;
         let result = BatchResult {
             batch_id,
@@ -467,7 +474,7 @@ impl Ingestor {
             error_count: counts.error_count,
             warnings: issues.warnings,
             warning_count: counts.warning_count,
-            alerts: Vec::new(),
+            alerts,
             replayed: false,
         };
         let json = serde_json::to_string(&result).map_err(StoreError::from)?;

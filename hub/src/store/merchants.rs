@@ -78,10 +78,12 @@ impl WriteTx {
             None => {
                 let row = sqlx::query(
                     "INSERT INTO merchants (acquirer, merchant_id, version, record_sha256, batch_id, \
-                     name, uscc, mcc, region_code, status, legal_rep_id_token, legal_rep_phone_token, \
-                     contact_phone_token, account_token, created_at, updated_at) \
-                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
-                     RETURNING id",
+                     name, uscc, mcc, region_code, status, legal_rep_name, legal_rep_id_token, \
+                     legal_rep_id_masked, legal_rep_phone_token, legal_rep_phone_masked, \
+                     contact_phone_token, contact_phone_masked, account_token, account_masked, \
+                     account_kind, created_at, updated_at) \
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16, $17, $18, $19, $20, $20) RETURNING id",
                 )
                 .bind(acquirer)
                 .bind(&record.merchant_id)
@@ -92,10 +94,16 @@ impl WriteTx {
                 .bind(&record.mcc)
                 .bind(&record.region_code)
                 .bind(status_name(record))
+                .bind(&record.legal_rep.name)
                 .bind(record.legal_rep.id.token.as_str())
+                .bind(&record.legal_rep.id.masked)
                 .bind(record.legal_rep.phone.as_ref().map(|p| p.token.as_str()))
+                .bind(record.legal_rep.phone.as_ref().map(|p| p.masked.as_str()))
                 .bind(record.contact_phone.as_ref().map(|p| p.token.as_str()))
+                .bind(record.contact_phone.as_ref().map(|p| p.masked.as_str()))
                 .bind(record.settlement_account.number.token.as_str())
+                .bind(&record.settlement_account.number.masked)
+                .bind(record.settlement_account.kind.as_str())
                 .bind(now)
                 .fetch_one(self.conn())
                 .await?;
@@ -122,9 +130,11 @@ impl WriteTx {
                 let version = stored_version + 1;
                 sqlx::query(
                     "UPDATE merchants SET version = $1, record_sha256 = $2, batch_id = $3, name = $4, \
-                     uscc = $5, mcc = $6, region_code = $7, status = $8, legal_rep_id_token = $9, \
-                     legal_rep_phone_token = $10, contact_phone_token = $11, account_token = $12, \
-                     updated_at = $13 WHERE id = $14",
+                     uscc = $5, mcc = $6, region_code = $7, status = $8, legal_rep_name = $9, \
+                     legal_rep_id_token = $10, legal_rep_id_masked = $11, legal_rep_phone_token = $12, \
+                     legal_rep_phone_masked = $13, contact_phone_token = $14, contact_phone_masked = $15, \
+                     account_token = $16, account_masked = $17, account_kind = $18, updated_at = $19 \
+                     WHERE id = $20",
                 )
                 .bind(version)
                 .bind(&record_sha256)
@@ -134,10 +144,16 @@ impl WriteTx {
                 .bind(&record.mcc)
                 .bind(&record.region_code)
                 .bind(status_name(record))
+                .bind(&record.legal_rep.name)
                 .bind(record.legal_rep.id.token.as_str())
+                .bind(&record.legal_rep.id.masked)
                 .bind(record.legal_rep.phone.as_ref().map(|p| p.token.as_str()))
+                .bind(record.legal_rep.phone.as_ref().map(|p| p.masked.as_str()))
                 .bind(record.contact_phone.as_ref().map(|p| p.token.as_str()))
+                .bind(record.contact_phone.as_ref().map(|p| p.masked.as_str()))
                 .bind(record.settlement_account.number.token.as_str())
+                .bind(&record.settlement_account.number.masked)
+                .bind(record.settlement_account.kind.as_str())
                 .bind(now)
                 .bind(pk)
                 .execute(self.conn())

@@ -12,6 +12,7 @@
 //! timeout), the store serialises write transactions on SQLite with an
 //! in-process mutex; PostgreSQL needs no such lock.
 
+mod alerts;
 mod batches;
 mod error;
 mod keys;
@@ -26,6 +27,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use alerts::{AlertEventRow, AlertFilter, AlertRow, AlertWrite, MemberRow, SharedValue};
 pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
 pub use error::StoreError;
 pub use keys::{KeyRow, NewKey};
@@ -99,16 +101,30 @@ fn migrations(backend: Backend) -> Migrator {
     // Embedded at compile time: the binary carries its schema, no sqlx-cli or
     // migrations folder is needed where the hub runs.
     let sql: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "foundation",
-            include_str!("../../../migrations/sqlite/0001_foundation.sql"),
-        )],
-        Backend::Postgres => &[(
-            1,
-            "foundation",
-            include_str!("../../../migrations/postgres/0001_foundation.sql"),
-        )],
+        Backend::Sqlite => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../../migrations/sqlite/0001_foundation.sql"),
+            ),
+            (
+                2,
+                "alerts",
+                include_str!("../../../migrations/sqlite/0002_alerts.sql"),
+            ),
+        ],
+        Backend::Postgres => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../../migrations/postgres/0001_foundation.sql"),
+            ),
+            (
+                2,
+                "alerts",
+                include_str!("../../../migrations/postgres/0002_alerts.sql"),
+            ),
+        ],
     };
     Migrator::with_migrations(
         sql.iter()

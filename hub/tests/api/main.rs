@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod alerts;
 mod batches;
 mod health;
 mod keys;

@@ -1,0 +1,404 @@
+//! Detection of the identifier-tied cases, run in a batch's transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::{Affected, AlertChange, MAX_CLUSTER_PEOPLE, MAX_GLUE_PEOPLE, MIN_MERCHANTS};
+use crate::digest::sha256_hex;
+use crate::store::{AlertRow, AlertWrite, MemberRow, SharedValue, StoreError, WriteTx};
+
+/// Find and store the alerts a batch raised, grew or reopened.
+pub async fn detect(
+    tx: &mut WriteTx,
+    affected: &Affected,
+    actor: &str,
+    now: &str,
+) -> Result<Vec<AlertChange>, StoreError> {
+    let mut changes = Vec::new();
+    let mut writer = Writer { tx, actor, now };
+
+    for (token, masked) in &affected.legal_reps {
+        let members = writer
+            .tx
+            .merchants_sharing(SharedValue::LegalRep(token))
+            .await?;
+        if big_enough(&members) {
+            let evidence = json!({
+                "rule": "one legal-rep document behind several merchants",
+                "fields": [{"field": "legal_rep.id", "masked": masked, "similarity": 1.0, "weight": 1.0}],
+                "acquirers": acquirer_count(&members),
+            });
+            let key = format!("id:{token}");
+            changes.extend(
+                writer
+                    .upsert(
+                        "one_person_many_merchants",
+                        Some("exact"),
+                        &key,
+                        &members,
+                        evidence,
+                        1.0,
+                    )
+                    .await?,
+            );
+        }
+    }
+
+    for (key, sn) in &affected.terminal_sns {
+        let members = writer
+            .tx
+            .merchants_sharing(SharedValue::TerminalSn(key))
+            .await?;
+        if members.len() >= 2 {
+            let evidence = json!({
+                "rule": "one terminal serial number on several merchant numbers",
+                "fields": [{"field": "terminals.sn", "value": sn, "match_key": key, "similarity": 1.0, "weight": 1.0}],
+                "acquirers": acquirer_count(&members),
+            });
+            changes.extend(
+                writer
+                    .upsert(
+                        "one_terminal_many_merchants",
+                        None,
+                        &format!("sn:{key}"),
+                        &members,
+                        evidence,
+                        1.0,
+                    )
+                    .await?,
+            );
+        }
+    }
+
+    for (kind, values) in [("phone", &affected.phones), ("account", &affected.accounts)] {
+        for (token, masked) in values {
+            let value = shared_value(kind, token);
+            let members = writer.tx.merchants_sharing(value).await?;
+            let people = people(&members);
+            if people.len() < 2 {
+                continue;
+            }
+            let hub = people.len() > MAX_GLUE_PEOPLE;
+            let (alert_type, field) = match kind {
+                "phone" => ("shared_phone", "phone"),
+                _ => ("shared_settlement_account", "settlement_account.number"),
+            };
+            let evidence = json!({
+                "rule": format!("one {field} used by several legal representatives"),
+                "fields": [{"field": field, "masked": masked, "similarity": 1.0, "weight": glue_weight(people.len())}],
+                "legal_reps": people.len(),
+                "hub": hub,
+            });
+            // A hub is weaker evidence about any one merchant, but a strong
+            // signal in itself (SPEC §5: its own finding).
+            let score = if hub { 0.5 } else { 1.0 };
+            changes.extend(
+                writer
+                    .upsert(
+                        alert_type,
+                        None,
+                        &format!("{kind}:{token}"),
+                        &members,
+                        evidence,
+                        score,
+                    )
+                    .await?,
+            );
+        }
+    }
+
+    let mut clustered: BTreeSet<String> = BTreeSet::new();
+    for token in affected.legal_reps.keys() {
+        if clustered.contains(token) {
+            continue;
+        }
+        let cluster = linked_cluster(writer.tx, token).await?;
+        clustered.extend(cluster.people.iter().cloned());
+        if cluster.people.len() >= 2 && big_enough(&cluster.members) {
+            changes.extend(writer.upsert_linked(&cluster).await?);
+        }
+    }
+    Ok(changes)
+}
+
+fn shared_value<'a>(kind: &str, token: &'a str) -> SharedValue<'a> {
+    if kind == "phone" {
+        SharedValue::Phone(token)
+    } else {
+        SharedValue::Account(token)
+    }
+}
+
+/// Rarer shared values are stronger evidence: a value two people share ties
+/// them fully; one five people share, less.
+fn glue_weight(people: usize) -> f64 {
+    if people < 2 {
+        0.0
+    } else {
+        1.0 / (people - 1) as f64
+    }
+}
+
+fn acquirer_count(members: &[MemberRow]) -> usize {
+    members
+        .iter()
+        .map(|m| m.acquirer.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+fn people(members: &[MemberRow]) -> BTreeSet<&str> {
+    members
+        .iter()
+        .map(|m| m.legal_rep_id_token.as_str())
+        .collect()
+}
+
+/// SPEC §5: ≥ N merchants, or merchants at ≥ 2 acquirers.
+fn big_enough(members: &[MemberRow]) -> bool {
+    members.len() >= MIN_MERCHANTS || acquirer_count(members) >= 2
+}
+
+/// People tied by rare shared phones and accounts, and all their merchants.
+struct Cluster {
+    people: BTreeSet<String>,
+    masked_people: BTreeMap<String, String>,
+    members: Vec<MemberRow>,
+    links: Vec<Value>,
+}
+
+async fn linked_cluster(tx: &mut WriteTx, start: &str) -> Result<Cluster, StoreError> {
+    let mut cluster = Cluster {
+        people: BTreeSet::from([start.to_owned()]),
+        masked_people: BTreeMap::new(),
+        members: Vec::new(),
+        links: Vec::new(),
+    };
+    let mut queue = vec![start.to_owned()];
+    let mut values_seen: BTreeSet<String> = BTreeSet::new();
+    while let Some(person) = queue.pop() {
+        let merchants = tx.merchants_sharing(SharedValue::LegalRep(&person)).await?;
+        let mut values: Vec<(&str, String, String)> = Vec::new();
+        for m in &merchants {
+            cluster
+                .masked_people
+                .insert(m.legal_rep_id_token.clone(), m.legal_rep_id_masked.clone());
+            // Only a person's own identifiers tie people together: the legal
+            // representative's registered phone (one ID, one phone: PBoC 2016)
+            // and a personal card. A contact phone is often an employee's or
+            // an agent's, and a corporate account settling for several
+            // people's shops is the outsourcer pattern (二清); both are
+            // reported as shared_* findings but glue nobody.
+            if let (Some(token), Some(masked)) =
+                (&m.legal_rep_phone_token, &m.legal_rep_phone_masked)
+            {
+                values.push(("phone", token.clone(), masked.clone()));
+            }
+            if m.account_kind == "card" {
+                values.push(("account", m.account_token.clone(), m.account_masked.clone()));
+            }
+        }
+        cluster.members.extend(merchants);
+        for (kind, token, masked) in values {
+            if !values_seen.insert(format!("{kind}:{token}")) {
+                continue;
+            }
+            let sharers: Vec<MemberRow> = tx
+                .merchants_sharing(shared_value(kind, &token))
+                .await?
+                .into_iter()
+                .filter(|m| kind != "phone" || m.legal_rep_phone_token.as_deref() == Some(&token))
+                .collect();
+            let sharing_people = people(&sharers);
+            if sharing_people.len() < 2 || sharing_people.len() > MAX_GLUE_PEOPLE {
+                continue;
+            }
+            let mut masked_ids: Vec<String> = sharers
+                .iter()
+                .map(|m| m.legal_rep_id_masked.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            masked_ids.sort();
+            cluster.links.push(json!({
+                "via": kind,
+                "masked": masked,
+                "legal_reps": masked_ids,
+                "weight": glue_weight(sharing_people.len()),
+            }));
+            for other in sharing_people {
+                if cluster.people.len() >= MAX_CLUSTER_PEOPLE {
+                    break;
+                }
+                if cluster.people.insert(other.to_owned()) {
+                    queue.push(other.to_owned());
+                }
+            }
+        }
+    }
+    cluster
+        .members
+        .sort_by(|a, b| (&a.acquirer, &a.merchant_id).cmp(&(&b.acquirer, &b.merchant_id)));
+    cluster.members.dedup_by_key(|m| m.pk);
+    cluster.links.sort_by_key(|link| link.to_string());
+    Ok(cluster)
+}
+
+/// Writes alerts: raise, grow, reopen, or leave alone.
+struct Writer<'t, 'a> {
+    tx: &'t mut WriteTx,
+    actor: &'a str,
+    now: &'a str,
+}
+
+impl Writer<'_, '_> {
+    async fn upsert(
+        &mut self,
+        alert_type: &str,
+        subtype: Option<&str>,
+        key: &str,
+        members: &[MemberRow],
+        evidence: Value,
+        score: f64,
+    ) -> Result<Option<AlertChange>, StoreError> {
+        let existing = self.tx.find_alert(alert_type, key).await?;
+        self.write(alert_type, subtype, key, existing, members, evidence, score)
+            .await
+    }
+
+    async fn upsert_linked(
+        &mut self,
+        cluster: &Cluster,
+    ) -> Result<Option<AlertChange>, StoreError> {
+        let pks: Vec<i64> = cluster.members.iter().map(|m| m.pk).collect();
+        // A cluster keeps the identity of the oldest alert it overlaps, so a
+        // growing ring is one alert whatever order its members arrive in.
+        let existing = self
+            .tx
+            .alerts_touching("one_person_many_merchants", "linked", &pks)
+            .await?
+            .into_iter()
+            .next();
+        let key = match &existing {
+            Some(alert) => alert.group_key.clone(),
+            None => format!(
+                "ids:{}",
+                cluster.people.iter().next().expect("a cluster has people")
+            ),
+        };
+        let total_weight: f64 = cluster
+            .links
+            .iter()
+            .filter_map(|link| link["weight"].as_f64())
+            .sum();
+        let evidence = json!({
+            "rule": "different legal-rep documents tied by rare shared phones or accounts",
+            "legal_reps": cluster.masked_people.values().collect::<BTreeSet<_>>(),
+            "links": cluster.links,
+            "acquirers": acquirer_count(&cluster.members),
+        });
+        self.write(
+            "one_person_many_merchants",
+            Some("linked"),
+            &key,
+            existing,
+            &cluster.members,
+            evidence,
+            total_weight.min(1.0),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &mut self,
+        alert_type: &str,
+        subtype: Option<&str>,
+        key: &str,
+        existing: Option<AlertRow>,
+        members: &[MemberRow],
+        mut evidence: Value,
+        score: f64,
+    ) -> Result<Option<AlertChange>, StoreError> {
+        let member_list: Vec<Value> = members
+            .iter()
+            .map(|m| json!({"acquirer": m.acquirer, "merchant_id": m.merchant_id}))
+            .collect();
+        let members_json = serde_json::to_string(&member_list)?;
+        // The signature covers who is involved and what ties them, not how
+        // the shops are named today: a rename is not new evidence, so it
+        // does not reopen a dismissal; a new member or a new tie does.
+        let signature = sha256_hex(format!("{members_json}\n{evidence}").as_bytes());
+        evidence["merchants"] = Value::Array(
+            members
+                .iter()
+                .map(|m| {
+                    json!({
+                        "acquirer": m.acquirer,
+                        "merchant_id": m.merchant_id,
+                        "name": m.name,
+                        "legal_rep_name": m.legal_rep_name,
+                        "legal_rep_id": m.legal_rep_id_masked,
+                    })
+                })
+                .collect(),
+        );
+        let evidence_json = serde_json::to_string(&evidence)?;
+        let member_keys: Vec<(i64, String)> =
+            members.iter().map(|m| (m.pk, m.acquirer.clone())).collect();
+        let (status, change) = match &existing {
+            None => ("open", "raised"),
+            Some(alert) if alert.signature == signature => {
+                if alert.evidence != evidence_json {
+                    // Same finding, fresher display details: refresh quietly.
+                    let write = AlertWrite {
+                        alert_type,
+                        subtype,
+                        group_key: key,
+                        status: &alert.status,
+                        score,
+                        members: &members_json,
+                        evidence: &evidence_json,
+                        signature: &signature,
+                        member_keys: &member_keys,
+                    };
+                    self.tx.update_alert(alert.id, &write, self.now).await?;
+                }
+                return Ok(None);
+            }
+            // New evidence reopens a dismissal; the same evidence never does.
+            Some(alert) if alert.status == "dismissed" => ("open", "reopened"),
+            Some(alert) => (alert.status.as_str(), "grown"),
+        };
+        let write = AlertWrite {
+            alert_type,
+            subtype,
+            group_key: key,
+            status,
+            score,
+            members: &members_json,
+            evidence: &evidence_json,
+            signature: &signature,
+            member_keys: &member_keys,
+        };
+        let id = match &existing {
+            None => self.tx.insert_alert(&write, self.now).await?,
+            Some(alert) => {
+                self.tx.update_alert(alert.id, &write, self.now).await?;
+                alert.id
+            }
+        };
+        let detail = format!("{} members", members.len());
+        self.tx
+            .add_alert_event(id, self.now, change, self.actor, Some(&detail))
+            .await?;
+        Ok(Some(AlertChange {
+            id,
+            alert_type: alert_type.to_owned(),
+            subtype: subtype.map(str::to_owned),
+            change: change.to_owned(),
+            member_count: members.len() as i64,
+        }))
+    }
+}

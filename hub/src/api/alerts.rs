@@ -1,0 +1,199 @@
+//! `/v1/alerts`: list, show, confirm and dismiss alerts.
+//!
+//! Analysts and admins see every alert; an acquirer sees the alerts that
+//! involve its own merchants, with other acquirers' merchants redacted.
+
+use serde::{Deserialize, Serialize};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::{ApiError, authenticated, json_body, reject, with_state};
+use crate::alerts::{self, AlertView, Decision, ReviewError};
+use crate::auth::{Principal, Role};
+use crate::startup::AppState;
+use crate::store::AlertFilter;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    #[serde(rename = "type")]
+    alert_type: Option<String>,
+    status: Option<String>,
+    acquirer: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `POST /v1/alerts/{id}/confirm` and `/dismiss` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// Why, for the record.
+    pub reason: String,
+}
+
+const TYPES: &[&str] = &[
+    "one_person_many_merchants",
+    "one_terminal_many_merchants",
+    "shared_phone",
+    "shared_settlement_account",
+    "shared_photo",
+    "location_mismatch",
+    "terminal_relocated",
+    "blacklist_hit",
+];
+
+impl From<ReviewError> for ApiError {
+    fn from(error: ReviewError) -> Self {
+        let message = error.to_string();
+        match error {
+            ReviewError::Forbidden => ApiError::forbidden(message),
+            ReviewError::NotFound => ApiError::not_found("alert_not_found", message),
+            ReviewError::ReasonRequired => ApiError::bad_request("reason_required", message),
+            ReviewError::Store(store) => store.into(),
+        }
+    }
+}
+
+fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, ApiError> {
+    if let Some(t) = &query.alert_type
+        && !TYPES.contains(&t.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!("unknown alert type {t:?}; one of {}", TYPES.join(", ")),
+        ));
+    }
+    if let Some(s) = &query.status
+        && !["open", "confirmed", "dismissed"].contains(&s.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "status must be open, confirmed or dismissed",
+        ));
+    }
+    let acquirer = match principal.role {
+        Role::Analyst | Role::Admin => query.acquirer,
+        Role::Acquirer => {
+            let own = principal.acquirer.clone();
+            if query.acquirer.is_some() && query.acquirer != own {
+                return Err(ApiError::forbidden(
+                    "acquirer keys see only alerts involving their own merchants",
+                ));
+            }
+            own
+        }
+        Role::Subscriber => return Err(ApiError::forbidden("subscribers read the feed only")),
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    Ok(AlertFilter {
+        alert_type: query.alert_type,
+        status: query.status,
+        acquirer,
+        since: query.since,
+        until: query.until,
+        before: query.before,
+        limit,
+    })
+}
+
+async fn visible_alert(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> Result<crate::store::AlertRow, Rejection> {
+    if principal.role == Role::Subscriber {
+        return Err(reject(ApiError::forbidden(
+            "subscribers read the feed only",
+        )));
+    }
+    let row = state
+        .store
+        .get_alert(id)
+        .await
+        .map_err(reject)?
+        .ok_or_else(|| reject(ApiError::not_found("alert_not_found", "no such alert")))?;
+    if !principal.sees_everything() {
+        let acquirers = state.store.alert_acquirers(id).await.map_err(reject)?;
+        if !acquirers
+            .iter()
+            .any(|a| Some(a.as_str()) == principal.acquirer.as_deref())
+        {
+            return Err(reject(ApiError::forbidden(
+                "this alert involves none of your merchants",
+            )));
+        }
+    }
+    Ok(row)
+}
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let list = warp::path!("alerts")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(warp::query::<ListQuery>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |principal: Principal, query: ListQuery, state: AppState| async move {
+                let filter = filter_for(&principal, query).map_err(reject)?;
+                let rows = state.store.list_alerts(&filter).await.map_err(reject)?;
+                let views = rows
+                    .into_iter()
+                    .map(|row| alerts::redact_for(&principal, row, None))
+                    .collect::<Result<Vec<AlertView>, _>>()
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&views))
+            },
+        );
+    let show = warp::path!("alerts" / i64)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, state: AppState| async move {
+                let row = visible_alert(&state, &principal, id).await?;
+                let events = state.store.alert_events(id).await.map_err(reject)?;
+                let view = alerts::redact_for(&principal, row, Some(events)).map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&view))
+            },
+        );
+    let decide = warp::path!("alerts" / i64 / String)
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<DecisionRequest>())
+        .and(with_state(state))
+        .and_then(
+            |id: i64,
+             verb: String,
+             principal: Principal,
+             body: DecisionRequest,
+             state: AppState| async move {
+                let decision = match verb.as_str() {
+                    "confirm" => Decision::Confirm,
+                    "dismiss" => Decision::Dismiss,
+                    _ => return Err(reject(ApiError::not_found("not_found", "no such endpoint"))),
+                };
+                alerts::decide(&state.store, &principal, id, decision, &body.reason)
+                    .await
+                    .map_err(reject)?;
+                let row = visible_alert(&state, &principal, id).await?;
+                let events = state.store.alert_events(id).await.map_err(reject)?;
+                let view = alerts::redact_for(&principal, row, Some(events)).map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::with_status(
+                    warp::reply::json(&view),
+                    StatusCode::OK,
+                ))
+            },
+        );
+    list.or(show).or(decide)
+}

@@ -1,0 +1,453 @@
+//! Alerts, their members and their history; and the group queries that
+//! detection runs (which merchants share an identity, a terminal, a phone,
+//! an account).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError, WriteTx};
+
+/// A merchant as detection sees it: identity and the tokens that tie it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// Store key.
+    pub pk: i64,
+    /// Owning acquirer.
+    pub acquirer: String,
+    /// The acquirer's merchant number.
+    pub merchant_id: String,
+    /// Registered name.
+    pub name: String,
+    /// Legal representative's name.
+    pub legal_rep_name: String,
+    /// Token of the legal representative's document.
+    pub legal_rep_id_token: String,
+    /// Its masked form.
+    pub legal_rep_id_masked: String,
+    /// Legal representative's phone token.
+    pub legal_rep_phone_token: Option<String>,
+    /// Its masked form.
+    pub legal_rep_phone_masked: Option<String>,
+    /// Contact phone token.
+    pub contact_phone_token: Option<String>,
+    /// Its masked form.
+    pub contact_phone_masked: Option<String>,
+    /// Settlement account token.
+    pub account_token: String,
+    /// Its masked form.
+    pub account_masked: String,
+    /// `card` (a person's) or `corporate`.
+    pub account_kind: String,
+}
+
+/// An alert as stored.
+#[derive(Debug, Clone)]
+pub struct AlertRow {
+    /// Alert id.
+    pub id: i64,
+    /// Case type (SPEC §5).
+    pub alert_type: String,
+    /// `exact` / `linked` for one_person_many_merchants.
+    pub subtype: Option<String>,
+    /// What ties the members.
+    pub group_key: String,
+    /// open, confirmed or dismissed.
+    pub status: String,
+    /// Strength of the finding, 0–1.
+    pub score: f64,
+    /// JSON list of members.
+    pub members: String,
+    /// JSON evidence.
+    pub evidence: String,
+    /// Hash of members and evidence.
+    pub signature: String,
+    /// Number of members.
+    pub member_count: i64,
+    /// First raised.
+    pub created_at: String,
+    /// Last changed.
+    pub updated_at: String,
+    /// Who confirmed or dismissed it.
+    pub decided_by: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// One entry of an alert's history.
+#[derive(Debug, Clone)]
+pub struct AlertEventRow {
+    /// When.
+    pub at: String,
+    /// raised, grown, reopened, confirmed, dismissed.
+    pub action: String,
+    /// Key id or `batch:<id>`.
+    pub actor: String,
+    /// Free text.
+    pub detail: Option<String>,
+}
+
+/// A new or changed alert to write.
+#[derive(Debug, Clone)]
+pub struct AlertWrite<'a> {
+    /// Case type.
+    pub alert_type: &'a str,
+    /// Subtype.
+    pub subtype: Option<&'a str>,
+    /// What ties the members.
+    pub group_key: &'a str,
+    /// Status to store.
+    pub status: &'a str,
+    /// Score.
+    pub score: f64,
+    /// Members JSON.
+    pub members: &'a str,
+    /// Evidence JSON.
+    pub evidence: &'a str,
+    /// Hash of members and evidence.
+    pub signature: &'a str,
+    /// The members' store keys and acquirers.
+    pub member_keys: &'a [(i64, String)],
+}
+
+/// Filters for listing alerts.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    /// Only this type.
+    pub alert_type: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only alerts with a member of this acquirer.
+    pub acquirer: Option<String>,
+    /// Updated at or after (RFC 3339 text).
+    pub since: Option<String>,
+    /// Updated before.
+    pub until: Option<String>,
+    /// Ids below this (paging, newest first).
+    pub before: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+const MEMBER_COLUMNS: &str = "m.id, m.acquirer, m.merchant_id, m.name, m.legal_rep_name, \
+     m.legal_rep_id_token, m.legal_rep_id_masked, m.legal_rep_phone_token, m.legal_rep_phone_masked, \
+     m.contact_phone_token, m.contact_phone_masked, m.account_token, m.account_masked, \
+     m.account_kind";
+
+const ALERT_COLUMNS: &str = "id, type, subtype, group_key, status, score, members, evidence, \
+     signature, member_count, created_at, updated_at, decided_by, decided_at, reason";
+
+fn member_row(row: &AnyRow) -> Result<MemberRow, sqlx::Error> {
+    Ok(MemberRow {
+        pk: row.try_get("id")?,
+        acquirer: row.try_get("acquirer")?,
+        merchant_id: row.try_get("merchant_id")?,
+        name: row.try_get("name")?,
+        legal_rep_name: row.try_get("legal_rep_name")?,
+        legal_rep_id_token: row.try_get("legal_rep_id_token")?,
+        legal_rep_id_masked: row.try_get("legal_rep_id_masked")?,
+        legal_rep_phone_token: row.try_get("legal_rep_phone_token")?,
+        legal_rep_phone_masked: row.try_get("legal_rep_phone_masked")?,
+        contact_phone_token: row.try_get("contact_phone_token")?,
+        contact_phone_masked: row.try_get("contact_phone_masked")?,
+        account_token: row.try_get("account_token")?,
+        account_masked: row.try_get("account_masked")?,
+        account_kind: row.try_get("account_kind")?,
+    })
+}
+
+fn alert_row(row: &AnyRow) -> Result<AlertRow, sqlx::Error> {
+    Ok(AlertRow {
+        id: row.try_get("id")?,
+        alert_type: row.try_get("type")?,
+        subtype: row.try_get("subtype")?,
+        group_key: row.try_get("group_key")?,
+        status: row.try_get("status")?,
+        score: row.try_get("score")?,
+        members: row.try_get("members")?,
+        evidence: row.try_get("evidence")?,
+        signature: row.try_get("signature")?,
+        member_count: row.try_get("member_count")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        reason: row.try_get("reason")?,
+    })
+}
+
+/// Which merchants share a value: the group queries of detection.
+#[derive(Debug, Clone, Copy)]
+pub enum SharedValue<'a> {
+    /// The legal representative's document token.
+    LegalRep(&'a str),
+    /// A phone token, as legal-rep or contact phone.
+    Phone(&'a str),
+    /// A settlement account token.
+    Account(&'a str),
+    /// A terminal SN match key.
+    TerminalSn(&'a str),
+}
+
+impl WriteTx {
+    /// The merchants sharing a value, ordered by acquirer and merchant number.
+    pub async fn merchants_sharing(
+        &mut self,
+        value: SharedValue<'_>,
+    ) -> Result<Vec<MemberRow>, StoreError> {
+        let (condition, bind) = match value {
+            SharedValue::LegalRep(token) => ("m.legal_rep_id_token = $1", token),
+            SharedValue::Phone(token) => (
+                "(m.legal_rep_phone_token = $1 OR m.contact_phone_token = $1)",
+                token,
+            ),
+            SharedValue::Account(token) => ("m.account_token = $1", token),
+            SharedValue::TerminalSn(key) => (
+                "m.id IN (SELECT t.merchant_pk FROM terminals t WHERE t.sn_key = $1)",
+                key,
+            ),
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE {condition} \
+             ORDER BY m.acquirer, m.merchant_id"
+        )))
+        .bind(bind)
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The alert of a type tied by a key, if any.
+    pub async fn find_alert(
+        &mut self,
+        alert_type: &str,
+        group_key: &str,
+    ) -> Result<Option<AlertRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE type = $1 AND group_key = $2"
+        )))
+        .bind(alert_type)
+        .bind(group_key)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(row.as_ref().map(alert_row).transpose()?)
+    }
+
+    /// Alerts of a type and subtype that already include any of these merchants, oldest first.
+    pub async fn alerts_touching(
+        &mut self,
+        alert_type: &str,
+        subtype: &str,
+        merchant_pks: &[i64],
+    ) -> Result<Vec<AlertRow>, StoreError> {
+        let mut found: Vec<AlertRow> = Vec::new();
+        for pk in merchant_pks {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ALERT_COLUMNS} FROM alerts WHERE type = $1 AND subtype = $2 AND id IN \
+                 (SELECT alert_id FROM alert_members WHERE merchant_pk = $3)"
+            )))
+            .bind(alert_type)
+            .bind(subtype)
+            .bind(*pk)
+            .fetch_all(self.conn())
+            .await?;
+            for row in rows {
+                let alert = alert_row(&row)?;
+                if !found.iter().any(|a| a.id == alert.id) {
+                    found.push(alert);
+                }
+            }
+        }
+        found.sort_by_key(|a| a.id);
+        Ok(found)
+    }
+
+    /// Store a new alert; returns its id.
+    pub async fn insert_alert(
+        &mut self,
+        alert: &AlertWrite<'_>,
+        now: &str,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO alerts (type, subtype, group_key, status, score, members, evidence, \
+             signature, member_count, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(alert.alert_type)
+        .bind(alert.subtype)
+        .bind(alert.group_key)
+        .bind(alert.status)
+        .bind(alert.score)
+        .bind(alert.members)
+        .bind(alert.evidence)
+        .bind(alert.signature)
+        .bind(alert.member_keys.len() as i64)
+        .bind(now)
+        .fetch_one(self.conn())
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        self.set_alert_members(id, alert.member_keys).await?;
+        Ok(id)
+    }
+
+    /// Rewrite an alert's content (members, evidence, status).
+    pub async fn update_alert(
+        &mut self,
+        id: i64,
+        alert: &AlertWrite<'_>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alerts SET status = $1, score = $2, members = $3, evidence = $4, signature = $5, \
+             member_count = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(alert.status)
+        .bind(alert.score)
+        .bind(alert.members)
+        .bind(alert.evidence)
+        .bind(alert.signature)
+        .bind(alert.member_keys.len() as i64)
+        .bind(now)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        sqlx::query("DELETE FROM alert_members WHERE alert_id = $1")
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        self.set_alert_members(id, alert.member_keys).await
+    }
+
+    async fn set_alert_members(
+        &mut self,
+        id: i64,
+        members: &[(i64, String)],
+    ) -> Result<(), StoreError> {
+        for (pk, acquirer) in members {
+            sqlx::query(
+                "INSERT INTO alert_members (alert_id, merchant_pk, acquirer) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(*pk)
+            .bind(acquirer)
+            .execute(self.conn())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Append to an alert's history.
+    pub async fn add_alert_event(
+        &mut self,
+        id: i64,
+        at: &str,
+        action: &str,
+        actor: &str,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO alert_events (alert_id, seq, at, action, actor, detail) \
+             VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM alert_events WHERE alert_id = $1), \
+             $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(at)
+        .bind(action)
+        .bind(actor)
+        .bind(detail)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Record an analyst's decision.
+    pub async fn decide_alert(
+        &mut self,
+        id: i64,
+        status: &str,
+        by: &str,
+        reason: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alerts SET status = $1, decided_by = $2, reason = $3, decided_at = $4, \
+             updated_at = $4 WHERE id = $5",
+        )
+        .bind(status)
+        .bind(by)
+        .bind(reason)
+        .bind(at)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// One alert.
+    pub async fn get_alert(&self, id: i64) -> Result<Option<AlertRow>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(alert_row).transpose()?)
+    }
+
+    /// Acquirers with a member in an alert.
+    pub async fn alert_acquirers(&self, id: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT acquirer FROM alert_members WHERE alert_id = $1 ORDER BY acquirer",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("acquirer")?))
+            .collect()
+    }
+
+    /// An alert's history, oldest first.
+    pub async fn alert_events(&self, id: i64) -> Result<Vec<AlertEventRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, action, actor, detail FROM alert_events WHERE alert_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AlertEventRow {
+                    at: row.try_get("at")?,
+                    action: row.try_get("action")?,
+                    actor: row.try_get("actor")?,
+                    detail: row.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Alerts matching a filter, newest first.
+    pub async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRow>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts \
+             WHERE ($1 IS NULL OR type = $1) AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR id IN (SELECT alert_id FROM alert_members WHERE acquirer = $3)) \
+             AND ($4 IS NULL OR updated_at >= $4) AND ($5 IS NULL OR updated_at < $5) \
+             AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
+        )))
+        .bind(&filter.alert_type)
+        .bind(&filter.status)
+        .bind(&filter.acquirer)
+        .bind(&filter.since)
+        .bind(&filter.until)
+        .bind(filter.before)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(alert_row).collect::<Result<_, _>>()?)
+    }
+}

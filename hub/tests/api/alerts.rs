@@ -1,0 +1,260 @@
+//! Alerts raised by ingest (identifier-tied cases), grown not duplicated,
+//! dismissals remembered, and what each role may see.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Backend, TestApp, jsonl, merchant, phone, resident_id, spawn_app};
+
+const JSONL: &str = "application/x-ndjson";
+
+/// Upload rows as `acquirer` and return the batch result.
+async fn upload(app: &TestApp, key: &str, rows: &[Value]) -> Value {
+    let (status, result) = app.upload(key, JSONL, jsonl(rows)).await;
+    assert_eq!(status, 201, "{result}");
+    result
+}
+
+async fn alerts(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
+    let (status, body) = app.get(key, &format!("/v1/alerts{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().unwrap().clone()
+}
+
+fn member_ids(alert: &Value) -> Vec<String> {
+    alert["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["acquirer"].as_str().unwrap(),
+                m["merchant_id"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// The 15-digit legacy form of an 18-digit resident ID born in the 1900s.
+fn legacy(id: &str) -> String {
+    format!("{}{}", &id[..6], &id[8..17])
+}
+
+async fn one_legal_rep_behind_three_merchants_is_one_exact_alert_that_grows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let id = resident_id(7);
+    let mut rows: Vec<Value> = (1..=3).map(merchant).collect();
+    rows[1]["legal_rep"]["id_number"] = json!(id.to_lowercase());
+    rows[2]["legal_rep"]["id_number"] = json!(legacy(&id));
+    rows[0]["legal_rep"]["id_number"] = json!(id.clone());
+    let result = upload(&app, &one, &rows).await;
+    assert_eq!(result["alerts"][0]["type"], "one_person_many_merchants");
+    assert_eq!(result["alerts"][0]["subtype"], "exact");
+    assert_eq!(result["alerts"][0]["change"], "raised");
+
+    let mut fourth = merchant(4);
+    fourth["legal_rep"]["id_number"] = json!(id);
+    let result = upload(&app, &two, &[fourth]).await;
+    let change = result["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["subtype"] == "exact")
+        .expect("the exact alert grows")
+        .clone();
+    assert_eq!(
+        (change["change"].as_str(), change["member_count"].as_i64()),
+        (Some("grown"), Some(4))
+    );
+
+    let listed = alerts(&app, &app.admin_key, "?type=one_person_many_merchants").await;
+    assert_eq!(listed.len(), 1, "grown, not duplicated: {listed:?}");
+    assert_eq!(
+        member_ids(&listed[0]),
+        vec![
+            "ACQ01/898440358120001",
+            "ACQ01/898440358120002",
+            "ACQ01/898440358120003",
+            "ACQ02/898440358120004"
+        ]
+    );
+    let evidence = listed[0]["evidence"].to_string();
+    assert!(
+        !evidence.contains(&resident_id(7)),
+        "evidence holds masked IDs only"
+    );
+    assert!(evidence.contains("********"));
+}
+both_backends!(one_legal_rep_behind_three_merchants_is_one_exact_alert_that_grows);
+
+async fn one_terminal_on_two_merchant_numbers_is_found_through_sn_slips(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let mut first = merchant(1);
+    first["terminals"] = json!([{"terminal_id": "T0000001", "sn": "SN: PAX-A920-0I0O1"}]);
+    let mut second = merchant(2);
+    second["terminals"] = json!([{"terminal_id": "T0000002", "sn": "pax a920 01001"}]);
+    upload(&app, &one, &[first]).await;
+    let result = upload(&app, &two, &[second]).await;
+    assert_eq!(result["alerts"][0]["type"], "one_terminal_many_merchants");
+    let listed = alerts(&app, &app.admin_key, "?type=one_terminal_many_merchants").await;
+    assert_eq!(
+        member_ids(&listed[0]),
+        vec!["ACQ01/898440358120001", "ACQ02/898440358120002"]
+    );
+}
+both_backends!(one_terminal_on_two_merchant_numbers_is_found_through_sn_slips);
+
+async fn nominees_sharing_the_controllers_phone_are_linked_but_an_agents_phone_glues_nobody(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let key = app.create_key("acquirer", Some("ACQ01")).await;
+    // Three nominees give the controller's phone as their own.
+    let nominees: Vec<Value> = (1..=3)
+        .map(|n| {
+            let mut row = merchant(n);
+            row["legal_rep"]["phone"] = json!(phone(9000));
+            row
+        })
+        .collect();
+    // Seven unrelated shops carry a sales agent's phone as contact phone.
+    let agent: Vec<Value> = (10..=16)
+        .map(|n| {
+            let mut row = merchant(n);
+            row["contact_phone"] = json!(phone(9100));
+            row
+        })
+        .collect();
+    upload(&app, &key, &[nominees, agent].concat()).await;
+
+    let linked = alerts(&app, &app.admin_key, "?type=one_person_many_merchants").await;
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert_eq!(linked[0]["subtype"], "linked");
+    assert_eq!(linked[0]["members"].as_array().unwrap().len(), 3);
+    let shared = alerts(&app, &app.admin_key, "?type=shared_phone").await;
+    assert_eq!(shared.len(), 2);
+    let hub = shared
+        .iter()
+        .find(|a| a["members"].as_array().unwrap().len() == 7)
+        .unwrap();
+    assert_eq!(hub["evidence"]["hub"], true);
+}
+both_backends!(nominees_sharing_the_controllers_phone_are_linked_but_an_agents_phone_glues_nobody);
+
+async fn a_dismissal_holds_until_new_evidence_arrives(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.create_key("acquirer", Some("ACQ01")).await;
+    let analyst = app.create_key("analyst", None).await;
+    let pair: Vec<Value> = (1..=2)
+        .map(|n| {
+            let mut row = merchant(n);
+            row["legal_rep"]["phone"] = json!(phone(9000));
+            row
+        })
+        .collect();
+    upload(&app, &key, &pair).await;
+    let alert = alerts(&app, &analyst, "?type=shared_phone").await[0].clone();
+    let id = alert["id"].as_i64().unwrap();
+
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/alerts/{id}/dismiss")))
+        .bearer_auth(&analyst)
+        .json(&json!({"reason": "spouses, checked by phone"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // The same rows again in another batch: nothing new, still dismissed.
+    let mut renamed = pair.clone();
+    renamed[0]["name"] = json!("新名字商行");
+    let result = upload(&app, &key, &renamed).await;
+    assert!(
+        result["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != id)
+    );
+    let (_, shown) = app.get(&analyst, &format!("/v1/alerts/{id}")).await;
+    assert_eq!(shown["status"], "dismissed");
+    assert_eq!(shown["reason"], "spouses, checked by phone");
+
+    // A third legal rep with the same phone is new evidence: reopened.
+    let mut third = merchant(3);
+    third["legal_rep"]["phone"] = json!(phone(9000));
+    let result = upload(&app, &key, &[third]).await;
+    let change = result["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(change["change"], "reopened");
+    let (_, shown) = app.get(&analyst, &format!("/v1/alerts/{id}")).await;
+    assert_eq!(shown["status"], "open");
+    let actions: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["raised", "dismissed", "reopened"]);
+}
+both_backends!(a_dismissal_holds_until_new_evidence_arrives);
+
+async fn acquirers_see_only_alerts_of_their_merchants_with_others_redacted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let three = app.create_key("acquirer", Some("ACQ03")).await;
+    let subscriber = app.create_key("subscriber", None).await;
+    let mut first = merchant(1);
+    first["terminals"] = json!([{"terminal_id": "T0000001", "sn": "N5-777"}]);
+    let mut second = merchant(2);
+    second["terminals"] = json!([{"terminal_id": "T0000002", "sn": "N5-777"}]);
+    upload(&app, &one, &[first]).await;
+    upload(&app, &two, &[second]).await;
+
+    let seen = alerts(&app, &one, "").await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        member_ids(&seen[0]),
+        vec!["ACQ01/898440358120001", "ACQ02/-"]
+    );
+    let other = &seen[0]["evidence"]["merchants"][1];
+    assert_eq!(other["merchant_id"], Value::Null);
+    assert!(other["name"].as_str().unwrap().contains('*'));
+    assert!(alerts(&app, &three, "").await.is_empty());
+    let id = seen[0]["id"].as_i64().unwrap();
+    assert_eq!(app.get(&three, &format!("/v1/alerts/{id}")).await.0, 403);
+    assert_eq!(app.get(&subscriber, "/v1/alerts").await.0, 403);
+    assert_eq!(app.get(&one, "/v1/alerts?acquirer=ACQ02").await.0, 403);
+
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/alerts/{id}/confirm")))
+        .bearer_auth(&one)
+        .json(&json!({"reason": "mine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "acquirers do not decide alerts");
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/alerts/{id}/confirm")))
+        .bearer_auth(&app.admin_key)
+        .json(&json!({"reason": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "a decision needs a reason");
+}
+both_backends!(acquirers_see_only_alerts_of_their_merchants_with_others_redacted);
