@@ -21,6 +21,7 @@ pub mod config;
 pub mod data_dir;
 pub mod digest;
 pub mod ingest;
+pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

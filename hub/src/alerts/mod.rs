@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use detect::detect;
 pub use review::{Decision, ReviewError, decide};
-pub use view::{AlertView, MemberView, redact_for};
+pub use view::{AlertView, EventView, MemberView, mask_name, redact_for};
 
 /// SPEC §5's default N: one person behind this many merchants is a finding
 /// even at one acquirer.

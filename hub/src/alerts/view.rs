@@ -66,7 +66,7 @@ pub struct AlertView {
 }
 
 /// Mask a name for viewers who may not see it: first and last character kept.
-fn mask_name(name: &str) -> String {
+pub fn mask_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     match chars.len() {
         0 => String::new(),

@@ -7,6 +7,7 @@ pub mod error;
 mod health;
 mod keys;
 mod merchants;
+mod search;
 pub mod views;
 
 use std::convert::Infallible;
@@ -27,6 +28,7 @@ pub fn routes(
         keys::routes(state.clone())
             .or(batches::routes(state.clone()))
             .or(alerts::routes(state.clone()))
+            .or(search::routes(state.clone()))
             .or(merchants::routes(state.clone()))
             .or(me(state.clone())),
     );

@@ -188,15 +188,16 @@ pub enum SharedValue<'a> {
     Account(&'a str),
     /// A terminal SN match key.
     TerminalSn(&'a str),
+    /// A unified social credit code.
+    Uscc(&'a str),
+    /// A merchant number (any acquirer).
+    MerchantId(&'a str),
 }
 
-impl WriteTx {
-    /// The merchants sharing a value, ordered by acquirer and merchant number.
-    pub async fn merchants_sharing(
-        &mut self,
-        value: SharedValue<'_>,
-    ) -> Result<Vec<MemberRow>, StoreError> {
-        let (condition, bind) = match value {
+impl SharedValue<'_> {
+    /// The query listing the merchants that share this value, and its one parameter.
+    fn query(&self) -> (String, &str) {
+        let (condition, bind) = match *self {
             SharedValue::LegalRep(token) => ("m.legal_rep_id_token = $1", token),
             SharedValue::Phone(token) => (
                 "(m.legal_rep_phone_token = $1 OR m.contact_phone_token = $1)",
@@ -207,14 +208,30 @@ impl WriteTx {
                 "m.id IN (SELECT t.merchant_pk FROM terminals t WHERE t.sn_key = $1)",
                 key,
             ),
+            SharedValue::Uscc(uscc) => ("m.uscc = $1", uscc),
+            SharedValue::MerchantId(id) => ("m.merchant_id = $1", id),
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE {condition} \
-             ORDER BY m.acquirer, m.merchant_id"
-        )))
-        .bind(bind)
-        .fetch_all(self.conn())
-        .await?;
+        (
+            format!(
+                "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE {condition} \
+                 ORDER BY m.acquirer, m.merchant_id LIMIT 10000"
+            ),
+            bind,
+        )
+    }
+}
+
+impl WriteTx {
+    /// The merchants sharing a value, ordered by acquirer and merchant number.
+    pub async fn merchants_sharing(
+        &mut self,
+        value: SharedValue<'_>,
+    ) -> Result<Vec<MemberRow>, StoreError> {
+        let (sql, bind) = value.query();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(bind)
+            .fetch_all(self.conn())
+            .await?;
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
@@ -386,6 +403,19 @@ impl WriteTx {
 }
 
 impl Store {
+    /// The merchants sharing a value (read side, outside any write).
+    pub async fn merchants_sharing(
+        &self,
+        value: SharedValue<'_>,
+    ) -> Result<Vec<MemberRow>, StoreError> {
+        let (sql, bind) = value.query();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(bind)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
+    }
+
     /// One alert.
     pub async fn get_alert(&self, id: i64) -> Result<Option<AlertRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -258,3 +258,64 @@ async fn acquirers_see_only_alerts_of_their_merchants_with_others_redacted(backe
     assert_eq!(response.status(), 400, "a decision needs a reason");
 }
 both_backends!(acquirers_see_only_alerts_of_their_merchants_with_others_redacted);
+
+async fn search_finds_merchants_by_any_identifier_and_the_person_view_spans_acquirers(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let analyst = app.create_key("analyst", None).await;
+    let id = resident_id(5);
+    let mut first = merchant(1);
+    first["legal_rep"]["id_number"] = json!(id.clone());
+    let mut second = merchant(2);
+    second["legal_rep"]["id_number"] = json!(legacy(&id));
+    upload(&app, &one, &[first.clone()]).await;
+    upload(&app, &two, &[second]).await;
+
+    let query = |q: &str| format!("/v1/search?q={}", q.replace('+', "%2B").replace(' ', "%20"));
+    let (status, found) = app.get(&analyst, &query(&id.to_lowercase())).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["matched_field"], "legal_rep.id");
+    assert_eq!(found["hits"].as_array().unwrap().len(), 2);
+    assert!(
+        !found.to_string().contains(&id),
+        "results carry masked IDs only"
+    );
+
+    let phone_query = first["legal_rep"]["phone"].as_str().unwrap().to_owned();
+    let (_, by_phone) = app
+        .get(&analyst, &query(&format!("+86 {phone_query}")))
+        .await;
+    assert_eq!(by_phone["hits"][0]["merchant_id"], "898440358120001");
+    let (_, by_sn) = app.get(&analyst, &query("sn n5-000001")).await;
+    assert_eq!(by_sn["hits"][0]["merchant_id"], "898440358120001");
+
+    // An acquirer sees another acquirer's hit only redacted.
+    let (_, seen) = app.get(&one, &query(&id)).await;
+    let other = seen["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["acquirer"] == "ACQ02")
+        .unwrap()
+        .clone();
+    assert_eq!(other["merchant_id"], Value::Null);
+
+    let (status, body) = app.get(&analyst, &query("老王烟酒")).await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (400, Some("not_an_identifier"))
+    );
+
+    let (status, person) = app.get(&analyst, "/v1/people/ACQ01/898440358120001").await;
+    assert_eq!(status, 200, "{person}");
+    assert_eq!(person["merchants"].as_array().unwrap().len(), 2);
+    assert_eq!(person["acquirers"], 2);
+    assert_eq!(
+        app.get(&two, "/v1/people/ACQ01/898440358120001").await.0,
+        404
+    );
+}
+both_backends!(search_finds_merchants_by_any_identifier_and_the_person_view_spans_acquirers);
