@@ -14,6 +14,8 @@ use hub::auth::Role;
 use hub::{LogFormat, Overrides, Settings};
 use reqwest::Url;
 use secrecy::SecretString;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// mhub: the merchant onboarding and blacklist sharing hub.
 ///
@@ -104,6 +106,9 @@ pub enum Command {
     /// Show merchants as the hub stores them (tokens and masked values only).
     #[command(subcommand)]
     Merchants(MerchantsCommand),
+    /// List, show, confirm and dismiss the alerts the hub raised.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
     /// Generate realistic sample batches with planted cases.
     #[command(subcommand)]
     Samples(SamplesCommand),
@@ -267,6 +272,95 @@ pub enum MerchantsCommand {
     },
 }
 
+/// `mhub alerts …`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List alerts, newest first: every page, or the first --limit
+    ///
+    /// Analysts and admins see every alert; an acquirer key sees the alerts
+    /// with at least one of its own merchants, other acquirers' merchant
+    /// numbers left out. With --json: one alert per line.
+    ///
+    /// Examples:
+    ///   mhub alerts list --status open
+    ///   mhub alerts list --type one_person_many_merchants --since 2026-01-01T00:00:00Z --json
+    ///   mhub alerts list --acquirer ACQ02 --limit 20
+    #[command(verbatim_doc_comment)]
+    List(AlertsListArgs),
+    /// Show one alert: members, evidence and history
+    ///
+    /// Example:
+    ///   mhub alerts show 42
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// Alert id.
+        id: i64,
+    },
+    /// Confirm an alert: the finding is real (analyst or admin key)
+    ///
+    /// Prints the updated alert.
+    ///
+    /// Example:
+    ///   mhub alerts confirm 42 --reason "same controller, confirmed by phone interview"
+    #[command(verbatim_doc_comment)]
+    Confirm(AlertsDecisionArgs),
+    /// Dismiss an alert: not a risk (analyst or admin key)
+    ///
+    /// The dismissal is remembered: the same members with the same evidence
+    /// do not raise the alert again; new evidence reopens it. Prints the
+    /// updated alert.
+    ///
+    /// Example:
+    ///   mhub alerts dismiss 42 --reason "family business, verified on site"
+    #[command(verbatim_doc_comment)]
+    Dismiss(AlertsDecisionArgs),
+}
+
+/// `mhub alerts list`.
+#[derive(Debug, Args)]
+pub struct AlertsListArgs {
+    /// Only alerts of this type.
+    #[arg(long = "type", value_name = "TYPE", value_parser = ALERT_TYPES)]
+    pub alert_type: Option<String>,
+    /// Only alerts with this status.
+    #[arg(long, value_name = "STATUS", value_parser = ["open", "confirmed", "dismissed"])]
+    pub status: Option<String>,
+    /// Only alerts with a member of this acquirer (an acquirer key: its own only).
+    #[arg(long, value_name = "CODE")]
+    pub acquirer: Option<String>,
+    /// Only alerts last changed at or after this time (RFC 3339, e.g. 2026-01-01T00:00:00+08:00).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<OffsetDateTime>,
+    /// Only alerts last changed before this time (RFC 3339).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<OffsetDateTime>,
+    /// How many alerts to show (all when absent).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+/// `mhub alerts confirm | dismiss`.
+#[derive(Debug, Args)]
+pub struct AlertsDecisionArgs {
+    /// Alert id.
+    pub id: i64,
+    /// Why, for the record (kept with who decided and when).
+    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub reason: String,
+}
+
+/// The alert types of SPEC §5.
+const ALERT_TYPES: [&str; 8] = [
+    "one_person_many_merchants",
+    "one_terminal_many_merchants",
+    "shared_phone",
+    "shared_settlement_account",
+    "shared_photo",
+    "location_mismatch",
+    "terminal_relocated",
+    "blacklist_hit",
+];
+
 /// `mhub samples …`.
 #[derive(Debug, Subcommand)]
 pub enum SamplesCommand {
@@ -319,6 +413,12 @@ pub struct DemoArgs {
     /// Stop after printing the summary instead of serving until Ctrl-C.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+/// An RFC 3339 time with any offset.
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|error| format!("not an RFC 3339 time such as 2026-01-01T00:00:00Z ({error})"))
 }
 
 /// Wrap a flag value in a secret as soon as it is parsed, so `Debug` never prints it.

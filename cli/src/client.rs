@@ -1,7 +1,8 @@
 //! A small typed HTTP client for the hub's API.
 //!
 //! One method per route. Requests and answers are the hub's own wire types
-//! (`hub::api::views`, [`BatchResult`], [`Principal`], [`IssuedKey`]), so
+//! (`hub::api::views`, [`BatchResult`], [`Principal`], [`IssuedKey`],
+//! [`AlertView`], [`DecisionRequest`]), so
 //! client and server cannot drift apart. Error bodies (`{"error": {"code", "message", "details"}}`)
 //! become an [`ApiError`], so callers can tell "the hub said no" (exit code
 //! 1 with the hub's code) from "the hub could not be reached".
@@ -9,6 +10,8 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+pub use hub::alerts::AlertView;
+use hub::api::DecisionRequest;
 use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
 use hub::auth::{IssuedKey, Principal, Role};
@@ -46,6 +49,30 @@ pub struct Page {
     pub cursor: Option<i64>,
     /// Page size (the hub allows 1–1000; it defaults to 100).
     pub limit: Option<u64>,
+}
+
+/// The filters of `GET /v1/alerts`, in the hub's query form.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    /// `type`: one case type.
+    pub alert_type: Option<String>,
+    /// `status`: open, confirmed or dismissed.
+    pub status: Option<String>,
+    /// `acquirer`: alerts with a member of this acquirer.
+    pub acquirer: Option<String>,
+    /// `since`: updated at or after (the store's UTC text form).
+    pub since: Option<String>,
+    /// `until`: updated before (the store's UTC text form).
+    pub until: Option<String>,
+}
+
+/// Confirm or dismiss: the last segment of the decision route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// `POST /v1/alerts/{id}/confirm`.
+    Confirm,
+    /// `POST /v1/alerts/{id}/dismiss`.
+    Dismiss,
 }
 
 /// The hub at one base URL, called with one key.
@@ -161,6 +188,47 @@ impl Client {
         .await
     }
 
+    /// `GET /v1/alerts`: one page, newest first (`cursor` is `before`).
+    pub async fn list_alerts(
+        &self,
+        filter: &AlertQuery,
+        page: Page,
+    ) -> anyhow::Result<Vec<AlertView>> {
+        let mut query = filter.query();
+        query.extend(page.query("before"));
+        self.call(Method::GET, &["v1", "alerts"], &query, |r| r)
+            .await
+    }
+
+    /// `GET /v1/alerts/{id}`: with its history.
+    pub async fn alert(&self, id: i64) -> anyhow::Result<AlertView> {
+        self.call(Method::GET, &["v1", "alerts", &id.to_string()], &[], |r| r)
+            .await
+    }
+
+    /// `POST /v1/alerts/{id}/confirm` or `/dismiss`: the updated alert.
+    pub async fn decide_alert(
+        &self,
+        id: i64,
+        verdict: Verdict,
+        reason: &str,
+    ) -> anyhow::Result<AlertView> {
+        let verb = match verdict {
+            Verdict::Confirm => "confirm",
+            Verdict::Dismiss => "dismiss",
+        };
+        let body = DecisionRequest {
+            reason: reason.to_owned(),
+        };
+        self.call(
+            Method::POST,
+            &["v1", "alerts", &id.to_string(), verb],
+            &[],
+            |r| r.json(&body),
+        )
+        .await
+    }
+
     /// `POST /v1/keys`.
     pub async fn create_key(
         &self,
@@ -256,6 +324,21 @@ impl Client {
                 .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         url
+    }
+}
+
+impl AlertQuery {
+    fn query(&self) -> Vec<(&'static str, String)> {
+        [
+            ("type", &self.alert_type),
+            ("status", &self.status),
+            ("acquirer", &self.acquirer),
+            ("since", &self.since),
+            ("until", &self.until),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|value| (name, value)))
+        .collect()
     }
 }
 

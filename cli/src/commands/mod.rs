@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into a plan, runs it,
 //! and prints through [`crate::output`].
 
+mod alerts;
 mod batches;
 mod demo;
 mod init;
@@ -71,6 +72,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Upload(args) => upload::run(args, &context).await,
         Command::Batches(command) => batches::run(command, &context).await,
         Command::Merchants(command) => merchants::run(command, &context).await,
+        Command::Alerts(command) => alerts::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
     }

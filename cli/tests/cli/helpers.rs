@@ -229,6 +229,11 @@ impl TestHub {
     }
 }
 
+/// The committed `samples/` folder (SPEC §11's ACQ01…ACQ03 batches).
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
 /// A valid merchant row (SPEC §3) with this merchant id; the identifiers
 /// pass their check digits.
 pub fn merchant_row(merchant_id: &str) -> String {

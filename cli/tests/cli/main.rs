@@ -4,9 +4,11 @@
 //! - `helpers`: spawning hubs, running commands, writing batches;
 //! - `init`, `serve`: preparing and running a hub;
 //! - `keys`, `upload`, `read`: the HTTP commands, as scripts use them (SPEC §11);
+//! - `alerts`: listing and deciding alerts on the committed samples;
 //! - `samples`: `samples generate` and `demo`;
 //! - `crash`: kill -9 during a large upload loses nothing acknowledged.
 
+mod alerts;
 mod crash;
 mod helpers;
 mod init;

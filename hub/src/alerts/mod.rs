@@ -19,6 +19,7 @@
 //! its own `shared_*` finding, marked `hub`, and never glues people into one.
 
 mod detect;
+mod rebuild;
 mod review;
 mod view;
 
@@ -28,6 +29,7 @@ use matcher::MerchantRecord;
 use serde::{Deserialize, Serialize};
 
 pub use detect::detect;
+pub use rebuild::{RebuildReport, rebuild};
 pub use review::{Decision, ReviewError, decide};
 pub use view::{AlertView, EventView, MemberView, mask_name, redact_for};
 
@@ -94,6 +96,27 @@ impl Affected {
                     .insert(sn.match_key(), sn.as_str().to_owned());
             }
         }
+    }
+
+    /// Note every identifier of a stored merchant (for rebuilds).
+    pub fn add_member(&mut self, member: &crate::store::MemberRow) {
+        self.legal_reps
+            .insert(member.legal_rep_id_token.clone(), member.legal_rep_id_masked.clone());
+        for (token, masked) in [
+            (&member.legal_rep_phone_token, &member.legal_rep_phone_masked),
+            (&member.contact_phone_token, &member.contact_phone_masked),
+        ] {
+            if let (Some(token), Some(masked)) = (token, masked) {
+                self.phones.insert(token.clone(), masked.clone());
+            }
+        }
+        self.accounts
+            .insert(member.account_token.clone(), member.account_masked.clone());
+    }
+
+    /// Note a terminal serial number by its match key.
+    pub fn add_terminal_sn(&mut self, match_key: String, sn: String) {
+        self.terminal_sns.insert(match_key, sn);
     }
 
     /// Whether nothing was touched.

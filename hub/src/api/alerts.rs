@@ -57,6 +57,19 @@ impl From<ReviewError> for ApiError {
     }
 }
 
+/// Times are compared as stored text, so bring any RFC 3339 offset to the
+/// stored UTC form first.
+fn timestamp(text: &str) -> Result<String, ApiError> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(crate::clock::format)
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("{text:?} is not an RFC 3339 time like 2026-11-22T08:00:00+08:00"),
+            )
+        })
+}
+
 fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, ApiError> {
     if let Some(t) = &query.alert_type
         && !TYPES.contains(&t.as_str())
@@ -87,6 +100,8 @@ fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, Ap
         }
         Role::Subscriber => return Err(ApiError::forbidden("subscribers read the feed only")),
     };
+    let since = query.since.as_deref().map(timestamp).transpose()?;
+    let until = query.until.as_deref().map(timestamp).transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(
@@ -98,8 +113,8 @@ fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, Ap
         alert_type: query.alert_type,
         status: query.status,
         acquirer,
-        since: query.since,
-        until: query.until,
+        since,
+        until,
         before: query.before,
         limit,
     })

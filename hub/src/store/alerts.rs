@@ -416,6 +416,37 @@ impl Store {
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
+    /// A page of merchants in store order, after `after_pk`, for full rebuilds.
+    pub async fn merchants_page(&self, after_pk: i64, limit: i64) -> Result<Vec<MemberRow>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE m.id > $1 ORDER BY m.id LIMIT $2"
+        )))
+        .bind(after_pk)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
+    }
+
+    /// A page of terminal serial numbers (match key, normalised SN), after a key.
+    pub async fn terminal_sns_page(
+        &self,
+        after_key: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT sn_key, MIN(sn) AS sn FROM terminals WHERE sn_key IS NOT NULL AND sn_key > $1 \
+             GROUP BY sn_key ORDER BY sn_key LIMIT $2",
+        )
+        .bind(after_key)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("sn_key")?, row.try_get("sn")?)))
+            .collect()
+    }
+
     /// One alert.
     pub async fn get_alert(&self, id: i64) -> Result<Option<AlertRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
