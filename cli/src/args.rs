@@ -19,8 +19,8 @@ use time::format_description::well_known::Rfc3339;
 
 /// mhub: the merchant onboarding and blacklist sharing hub.
 ///
-/// Runs the hub (`serve`, `init`, `demo`) and talks to one over HTTP
-/// (everything else). Tables are printed for people; `--json` prints JSON
+/// Runs the hub (`serve`, `init`, `demo`), works on its store directly
+/// (`reindex`) and talks to one over HTTP (everything else). Tables are printed for people; `--json` prints JSON
 /// for scripts. Exit codes: 0 success, 1 failure, 2 usage error.
 #[derive(Debug, Parser)]
 #[command(name = "mhub", version, propagate_version = true, max_term_width = 100)]
@@ -103,9 +103,12 @@ pub enum Command {
     /// List uploaded batches and show their results.
     #[command(subcommand)]
     Batches(BatchesCommand),
-    /// Show merchants as the hub stores them (tokens and masked values only).
+    /// Show and find merchants as the hub stores them (tokens and masked values only).
     #[command(subcommand)]
     Merchants(MerchantsCommand),
+    /// Every merchant behind one person, across acquirers.
+    #[command(subcommand)]
+    People(PeopleCommand),
     /// List, show, confirm and dismiss the alerts the hub raised.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -125,9 +128,27 @@ pub enum Command {
     ///   mhub demo
     #[command(verbatim_doc_comment)]
     Demo(DemoArgs),
+    /// Rebuild every alert from the stored merchants, in this process
+    ///
+    /// Opens the data directory and database directly (no HTTP, no key),
+    /// runs detection over every stored merchant in one transaction, and
+    /// prints how many merchants it read and each alert it raised, grew or
+    /// reopened. No changes means the stored alerts already equal a full
+    /// rebuild: incremental matching missed nothing. Alerts already right
+    /// are left untouched, so analysts' decisions stay.
+    ///
+    /// It can run while hubs serve on the same PostgreSQL database. On
+    /// SQLite it can run next to a hub on the same data directory, waiting
+    /// for the database's writer lock while the hub writes.
+    ///
+    /// Examples:
+    ///   mhub reindex --data-dir ./mhub-data
+    ///   mhub reindex --database-url postgres://mhub@db/mhub --data-dir /var/lib/mhub --json
+    #[command(verbatim_doc_comment)]
+    Reindex(ReindexArgs),
 }
 
-/// Where the hub keeps its data: shared by `serve` and `init`.
+/// Where the hub keeps its data: shared by `serve`, `init` and `reindex`.
 #[derive(Debug, Args)]
 pub struct HubArgs {
     /// TOML configuration file; flags and MHUB_* variables win over it.
@@ -165,6 +186,14 @@ pub struct ServeArgs {
 /// `mhub init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// Data directory, database and configuration file.
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+/// `mhub reindex`.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
     /// Data directory, database and configuration file.
     #[command(flatten)]
     pub hub: HubArgs,
@@ -269,6 +298,47 @@ pub enum MerchantsCommand {
         /// Show every stored version instead of the current one.
         #[arg(long)]
         versions: bool,
+    },
+    /// Find merchants by an identifier, across acquirers
+    ///
+    /// QUERY is a resident ID, mobile phone, unified social credit code
+    /// (USCC), settlement account number, terminal SN or merchant number,
+    /// written any way (spaces, dashes, full-width digits, +86). The hub
+    /// tokenises it and looks up the token; the raw value is never stored
+    /// or logged. Free text such as a name is refused (not_an_identifier).
+    /// Another acquirer's merchants show masked, without merchant numbers,
+    /// to an acquirer key.
+    ///
+    /// Examples:
+    ///   mhub merchants search 11010519491231002X
+    ///   mhub merchants search "+86 138-0013-8000" --json
+    ///   mhub merchants search "SN: N5-000001"
+    #[command(verbatim_doc_comment)]
+    Search {
+        /// The identifier to look for.
+        query: String,
+    },
+}
+
+/// `mhub people …`.
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Show every merchant behind one merchant's legal representative
+    ///
+    /// Lists the merchants with the same legal-rep document, the merchants
+    /// of other documents tied to it by linked one_person_many_merchants
+    /// alerts, those alerts, and how many acquirers are involved.
+    ///
+    /// Examples:
+    ///   mhub people show 898440358120001
+    ///   mhub people show 102610175420001 --acquirer ACQ02 --json
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// The acquirer's merchant number to start from.
+        merchant_id: String,
+        /// The acquirer (defaults to the key's own; analysts must give it).
+        #[arg(long, value_name = "CODE")]
+        acquirer: Option<String>,
     },
 }
 

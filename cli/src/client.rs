@@ -2,7 +2,7 @@
 //!
 //! One method per route. Requests and answers are the hub's own wire types
 //! (`hub::api::views`, [`BatchResult`], [`Principal`], [`IssuedKey`],
-//! [`AlertView`], [`DecisionRequest`]), so
+//! [`AlertView`], [`DecisionRequest`], [`SearchResult`], [`PersonView`]), so
 //! client and server cannot drift apart. Error bodies (`{"error": {"code", "message", "details"}}`)
 //! become an [`ApiError`], so callers can tell "the hub said no" (exit code
 //! 1 with the hub's code) from "the hub could not be reached".
@@ -16,6 +16,7 @@ use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
 use hub::auth::{IssuedKey, Principal, Role};
 use hub::ingest::BatchResult;
+pub use hub::search::{PersonView, SearchResult};
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{Body, Method, RequestBuilder, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -182,6 +183,28 @@ impl Client {
         self.call(
             Method::GET,
             &["v1", "merchants", acquirer, merchant_id, "versions"],
+            &[],
+            |r| r,
+        )
+        .await
+    }
+
+    /// `GET /v1/search?q=QUERY`: merchants holding this identifier.
+    pub async fn search(&self, query: &str) -> anyhow::Result<SearchResult> {
+        self.call(
+            Method::GET,
+            &["v1", "search"],
+            &[("q", query.to_owned())],
+            |r| r,
+        )
+        .await
+    }
+
+    /// `GET /v1/people/{acquirer}/{merchant_id}`.
+    pub async fn person(&self, acquirer: &str, merchant_id: &str) -> anyhow::Result<PersonView> {
+        self.call(
+            Method::GET,
+            &["v1", "people", acquirer, merchant_id],
             &[],
             |r| r,
         )

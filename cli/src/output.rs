@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use hub::ingest::{BatchIssue, BatchResult};
+use hub::search::Hit;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -138,6 +139,28 @@ pub fn issues_table<'a>(issues: impl IntoIterator<Item = &'a BatchIssue>) -> Tab
             or_dash(issue.field.as_deref()),
             Cell::new(&issue.code),
             Cell::new(&issue.message),
+        ]);
+    }
+    table
+}
+
+/// Merchants found by a search or behind a person, one row each; another
+/// acquirer's merchant number is `-` when the hub left it out.
+pub fn hits_table(hits: &[Hit]) -> Table {
+    let mut table = table([
+        "acquirer",
+        "merchant_id",
+        "name",
+        "legal_rep_name",
+        "legal_rep_id",
+    ]);
+    for hit in hits {
+        table.add_row(vec![
+            Cell::new(&hit.acquirer),
+            or_dash(hit.merchant_id.as_deref()),
+            Cell::new(&hit.name),
+            Cell::new(&hit.legal_rep_name),
+            Cell::new(&hit.legal_rep_id),
         ]);
     }
     table

@@ -1,28 +1,44 @@
-//! `mhub merchants show`: a merchant as the hub stores it.
+//! `mhub merchants show | search`: merchants as the hub stores them.
 
-use anyhow::Context as _;
 use comfy_table::Cell;
 use matcher::{MerchantRecord, MerchantStatus, Protected};
 
-use super::Context;
+use super::{Context, acquirer_or_own};
 use crate::args::MerchantsCommand;
-use crate::client::Client;
+use crate::client::{Client, SearchResult};
 use crate::output::{self, number};
 
 /// Run one `merchants` subcommand.
 pub async fn run(command: MerchantsCommand, context: &Context) -> anyhow::Result<()> {
-    let MerchantsCommand::Show {
-        merchant_id,
-        acquirer,
-        versions,
-    } = command;
     let client = context.client()?;
-    let acquirer = match acquirer {
-        Some(acquirer) => acquirer,
-        None => own_acquirer(&client).await?,
-    };
+    match command {
+        MerchantsCommand::Show {
+            merchant_id,
+            acquirer,
+            versions,
+        } => show(&client, context, &merchant_id, acquirer, versions).await,
+        MerchantsCommand::Search { query } => {
+            let result = client.search(&query).await?;
+            if context.json {
+                return output::json_line(&result);
+            }
+            print_search(&result);
+            Ok(())
+        }
+    }
+}
+
+/// `merchants show`: the current record, or every version.
+async fn show(
+    client: &Client,
+    context: &Context,
+    merchant_id: &str,
+    acquirer: Option<String>,
+    versions: bool,
+) -> anyhow::Result<()> {
+    let acquirer = acquirer_or_own(client, acquirer).await?;
     if versions {
-        let versions = client.merchant_versions(&acquirer, &merchant_id).await?;
+        let versions = client.merchant_versions(&acquirer, merchant_id).await?;
         if context.json {
             return output::json_lines(&versions);
         }
@@ -46,7 +62,7 @@ pub async fn run(command: MerchantsCommand, context: &Context) -> anyhow::Result
         }
         println!("{table}");
     } else {
-        let merchant = client.merchant(&acquirer, &merchant_id).await?;
+        let merchant = client.merchant(&acquirer, merchant_id).await?;
         if context.json {
             return output::json_line(&merchant);
         }
@@ -67,15 +83,17 @@ pub async fn run(command: MerchantsCommand, context: &Context) -> anyhow::Result
     Ok(())
 }
 
-/// The acquirer an acquirer key belongs to; other roles must name one.
-async fn own_acquirer(client: &Client) -> anyhow::Result<String> {
-    let me = client.me().await?;
-    me.acquirer.with_context(|| {
-        format!(
-            "this is a {} key, not bound to an acquirer: name one with --acquirer CODE",
-            me.role.as_str()
-        )
-    })
+/// What a search matched on, then one row per merchant found.
+fn print_search(result: &SearchResult) {
+    println!(
+        "matched on {}: {} merchant{}",
+        result.matched_field,
+        result.hits.len(),
+        if result.hits.len() == 1 { "" } else { "s" }
+    );
+    if !result.hits.is_empty() {
+        println!("{}", output::hits_table(&result.hits));
+    }
 }
 
 /// The record as (field, display value) pairs; sensitive values are the

@@ -7,6 +7,8 @@ mod demo;
 mod init;
 mod keys;
 mod merchants;
+mod people;
+mod reindex;
 mod samples;
 mod serve;
 mod upload;
@@ -72,8 +74,25 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Upload(args) => upload::run(args, &context).await,
         Command::Batches(command) => batches::run(command, &context).await,
         Command::Merchants(command) => merchants::run(command, &context).await,
+        Command::People(command) => people::run(command, &context).await,
         Command::Alerts(command) => alerts::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Reindex(args) => reindex::run(args, &context).await,
     }
+}
+
+/// The acquirer a command names, or else the one the key belongs to;
+/// keys of other roles must name one.
+async fn acquirer_or_own(client: &Client, acquirer: Option<String>) -> anyhow::Result<String> {
+    if let Some(acquirer) = acquirer {
+        return Ok(acquirer);
+    }
+    let me = client.me().await?;
+    me.acquirer.with_context(|| {
+        format!(
+            "this is a {} key, not bound to an acquirer: name one with --acquirer CODE",
+            me.role.as_str()
+        )
+    })
 }

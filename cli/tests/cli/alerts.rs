@@ -1,48 +1,11 @@
 //! `mhub alerts list | show | confirm | dismiss` on the committed samples,
 //! as analysts, acquirers and scripts use them (SPEC §5, §9, §11).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
-use crate::helpers::{TestHub, json_lines, mhub, run, samples, stderr, stdout};
-
-/// The acquirers of the committed samples.
-const ACQUIRERS: [&str; 3] = ["ACQ01", "ACQ02", "ACQ03"];
-
-/// A hub with every sample acquirer folder uploaded with its own key:
-/// the hub, the acquirer keys by code, an analyst key.
-fn hub_with_samples() -> (TestHub, BTreeMap<&'static str, String>, String) {
-    let hub = TestHub::spawn();
-    let keys: BTreeMap<_, _> = ACQUIRERS
-        .into_iter()
-        .map(|code| (code, hub.acquirer_key(code)))
-        .collect();
-    for (code, result) in upload_samples(&hub, &keys) {
-        assert_eq!(result["replayed"], false, "{code}: {result}");
-    }
-    let analyst = hub.analyst_key();
-    (hub, keys, analyst)
-}
-
-/// `mhub upload samples/ACQnn --json` for every acquirer: each one's result.
-fn upload_samples(
-    hub: &TestHub,
-    keys: &BTreeMap<&'static str, String>,
-) -> Vec<(&'static str, Value)> {
-    keys.iter()
-        .map(|(code, key)| {
-            let output = run(hub
-                .mhub(key)
-                .arg("upload")
-                .arg(samples().join(code))
-                .arg("--json"));
-            let results = json_lines(&output);
-            assert_eq!(results.len(), 1, "{code}: {results:?}");
-            (*code, results[0].clone())
-        })
-        .collect()
-}
+use crate::helpers::{
+    TestHub, hub_with_samples, json_lines, mhub, run, stderr, stdout, upload_samples,
+};
 
 /// `mhub alerts list --json ARGS` with `key`: one alert per line.
 fn list(hub: &TestHub, key: &str, args: &[&str]) -> Vec<Value> {

@@ -1,5 +1,6 @@
 //! Running `mhub` and its hubs from tests.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -232,6 +233,95 @@ impl TestHub {
 /// The committed `samples/` folder (SPEC §11's ACQ01…ACQ03 batches).
 pub fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+/// The acquirers of the committed samples.
+pub const ACQUIRERS: [&str; 3] = ["ACQ01", "ACQ02", "ACQ03"];
+
+/// A hub with every sample acquirer folder uploaded with its own key:
+/// the hub, the acquirer keys by code, an analyst key.
+pub fn hub_with_samples() -> (TestHub, BTreeMap<&'static str, String>, String) {
+    let hub = TestHub::spawn();
+    let keys: BTreeMap<_, _> = ACQUIRERS
+        .into_iter()
+        .map(|code| (code, hub.acquirer_key(code)))
+        .collect();
+    for (code, result) in upload_samples(&hub, &keys) {
+        assert_eq!(result["replayed"], false, "{code}: {result}");
+    }
+    let analyst = hub.analyst_key();
+    (hub, keys, analyst)
+}
+
+/// `mhub upload samples/ACQnn --json` for every acquirer: each one's result.
+pub fn upload_samples(
+    hub: &TestHub,
+    keys: &BTreeMap<&'static str, String>,
+) -> Vec<(&'static str, Value)> {
+    keys.iter()
+        .map(|(code, key)| {
+            let output = run(hub
+                .mhub(key)
+                .arg("upload")
+                .arg(samples().join(code))
+                .arg("--json"));
+            let results = json_lines(&output);
+            assert_eq!(results.len(), 1, "{code}: {results:?}");
+            (*code, results[0].clone())
+        })
+        .collect()
+}
+
+/// The legal representative's ID number exactly as the committed samples
+/// write it for this merchant (ACQ01 and ACQ03 are JSONL, ACQ02 is CSV).
+pub fn sample_legal_rep_id(acquirer: &str, merchant_id: &str) -> String {
+    let folder = samples().join(acquirer);
+    let jsonl = folder.join("merchants.jsonl");
+    if jsonl.exists() {
+        let text = std::fs::read_to_string(&jsonl).unwrap();
+        for line in text.lines() {
+            let Ok(row) = serde_json::from_str::<Value>(line) else {
+                continue; // the samples plant a few broken rows
+            };
+            if row["merchant_id"] == merchant_id {
+                return row["legal_rep"]["id_number"].as_str().unwrap().to_owned();
+            }
+        }
+    } else {
+        let mut reader = csv::Reader::from_path(folder.join("merchants.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (id, rep) = (column("merchant_id"), column("legal_rep_id_number"));
+        for row in reader.records() {
+            let row = row.unwrap();
+            if &row[id] == merchant_id {
+                return row[rep].to_owned();
+            }
+        }
+    }
+    panic!("{acquirer}/{merchant_id} is not in the samples");
+}
+
+/// The members of the first case of this type and subtype in
+/// samples/truth.json, as (acquirer, merchant_id).
+pub fn truth_case(case_type: &str, subtype: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(samples().join("truth.json")).unwrap();
+    let truth: Value = serde_json::from_str(&text).unwrap();
+    let case = truth["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == case_type && c["subtype"] == subtype)
+        .unwrap_or_else(|| panic!("no {case_type}/{subtype} case in truth.json"));
+    case["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let field = |name: &str| m[name].as_str().unwrap().to_owned();
+            (field("acquirer"), field("merchant_id"))
+        })
+        .collect()
 }
 
 /// A valid merchant row (SPEC §3) with this merchant id; the identifiers

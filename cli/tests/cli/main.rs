@@ -5,6 +5,8 @@
 //! - `init`, `serve`: preparing and running a hub;
 //! - `keys`, `upload`, `read`: the HTTP commands, as scripts use them (SPEC §11);
 //! - `alerts`: listing and deciding alerts on the committed samples;
+//! - `search`: finding one person's merchants by an identifier, the person view;
+//! - `reindex`: a full rebuild of the alerts equals incremental matching;
 //! - `samples`: `samples generate` and `demo`;
 //! - `crash`: kill -9 during a large upload loses nothing acknowledged.
 
@@ -14,6 +16,8 @@ mod helpers;
 mod init;
 mod keys;
 mod read;
+mod reindex;
 mod samples;
+mod search;
 mod serve;
 mod upload;

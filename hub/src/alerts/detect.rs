@@ -45,15 +45,18 @@ pub async fn detect(
         }
     }
 
-    for (key, sn) in &affected.terminal_sns {
+    for key in &affected.terminal_sns {
         let members = writer
             .tx
             .merchants_sharing(SharedValue::TerminalSn(key))
             .await?;
         if members.len() >= 2 {
+            // Every spelling stored under the match key, read from the store,
+            // so incremental and full detection describe it the same way.
+            let spellings = writer.tx.terminal_sn_spellings(key).await?;
             let evidence = json!({
                 "rule": "one terminal serial number on several merchant numbers",
-                "fields": [{"field": "terminals.sn", "value": sn, "match_key": key, "similarity": 1.0, "weight": 1.0}],
+                "fields": [{"field": "terminals.sn", "match_key": key, "written_as": spellings, "similarity": 1.0, "weight": 1.0}],
                 "acquirers": acquirer_count(&members),
             });
             changes.extend(
@@ -369,6 +372,7 @@ impl Writer<'_, '_> {
             }
             // New evidence reopens a dismissal; the same evidence never does.
             Some(alert) if alert.status == "dismissed" => ("open", "reopened"),
+            Some(alert) if alert.members == members_json => (alert.status.as_str(), "updated"),
             Some(alert) => (alert.status.as_str(), "grown"),
         };
         let write = AlertWrite {

@@ -58,7 +58,8 @@ pub struct AlertChange {
     pub alert_type: String,
     /// Subtype (`exact`, `linked`) where the type has one.
     pub subtype: Option<String>,
-    /// `raised`, `grown` or `reopened`.
+    /// `raised`, `grown` (new members), `updated` (same members, new ties)
+    /// or `reopened` (a dismissed alert with new evidence).
     pub change: String,
     /// Members after the change.
     pub member_count: i64,
@@ -70,7 +71,7 @@ pub struct Affected {
     legal_reps: BTreeMap<String, String>,
     phones: BTreeMap<String, String>,
     accounts: BTreeMap<String, String>,
-    terminal_sns: BTreeMap<String, String>,
+    terminal_sns: std::collections::BTreeSet<String>,
 }
 
 impl Affected {
@@ -92,18 +93,22 @@ impl Affected {
                 .as_deref()
                 .and_then(|sn| matcher::TerminalSn::parse(sn).ok())
             {
-                self.terminal_sns
-                    .insert(sn.match_key(), sn.as_str().to_owned());
+                self.terminal_sns.insert(sn.match_key());
             }
         }
     }
 
     /// Note every identifier of a stored merchant (for rebuilds).
     pub fn add_member(&mut self, member: &crate::store::MemberRow) {
-        self.legal_reps
-            .insert(member.legal_rep_id_token.clone(), member.legal_rep_id_masked.clone());
+        self.legal_reps.insert(
+            member.legal_rep_id_token.clone(),
+            member.legal_rep_id_masked.clone(),
+        );
         for (token, masked) in [
-            (&member.legal_rep_phone_token, &member.legal_rep_phone_masked),
+            (
+                &member.legal_rep_phone_token,
+                &member.legal_rep_phone_masked,
+            ),
             (&member.contact_phone_token, &member.contact_phone_masked),
         ] {
             if let (Some(token), Some(masked)) = (token, masked) {
@@ -115,8 +120,8 @@ impl Affected {
     }
 
     /// Note a terminal serial number by its match key.
-    pub fn add_terminal_sn(&mut self, match_key: String, sn: String) {
-        self.terminal_sns.insert(match_key, sn);
+    pub fn add_terminal_sn(&mut self, match_key: String) {
+        self.terminal_sns.insert(match_key);
     }
 
     /// Whether nothing was touched.

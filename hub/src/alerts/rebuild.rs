@@ -40,10 +40,10 @@ pub async fn rebuild(store: &Store) -> Result<RebuildReport, StoreError> {
     let mut after_key = String::new();
     loop {
         let page = store.terminal_sns_page(&after_key, PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
+        let Some(last) = page.last() else { break };
         after_key = last.clone();
-        for (key, sn) in page {
-            affected.add_terminal_sn(key, sn);
+        for key in page {
+            affected.add_terminal_sn(key);
         }
     }
     let mut tx = store.begin_write().await?;

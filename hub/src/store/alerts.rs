@@ -235,6 +235,17 @@ impl WriteTx {
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
+    /// The distinct spellings of a terminal SN stored under one match key.
+    pub async fn terminal_sn_spellings(&mut self, key: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT sn FROM terminals WHERE sn_key = $1 AND sn IS NOT NULL ORDER BY sn",
+        )
+        .bind(key)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("sn")?)).collect()
+    }
+
     /// The alert of a type tied by a key, if any.
     pub async fn find_alert(
         &mut self,
@@ -417,7 +428,11 @@ impl Store {
     }
 
     /// A page of merchants in store order, after `after_pk`, for full rebuilds.
-    pub async fn merchants_page(&self, after_pk: i64, limit: i64) -> Result<Vec<MemberRow>, StoreError> {
+    pub async fn merchants_page(
+        &self,
+        after_pk: i64,
+        limit: i64,
+    ) -> Result<Vec<MemberRow>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE m.id > $1 ORDER BY m.id LIMIT $2"
         )))
@@ -428,23 +443,21 @@ impl Store {
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
-    /// A page of terminal serial numbers (match key, normalised SN), after a key.
+    /// A page of terminal SN match keys, after a key.
     pub async fn terminal_sns_page(
         &self,
         after_key: &str,
         limit: i64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
-            "SELECT sn_key, MIN(sn) AS sn FROM terminals WHERE sn_key IS NOT NULL AND sn_key > $1 \
-             GROUP BY sn_key ORDER BY sn_key LIMIT $2",
+            "SELECT DISTINCT sn_key FROM terminals WHERE sn_key IS NOT NULL AND sn_key > $1 \
+             ORDER BY sn_key LIMIT $2",
         )
         .bind(after_key)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("sn_key")?, row.try_get("sn")?)))
-            .collect()
+        rows.iter().map(|row| Ok(row.try_get("sn_key")?)).collect()
     }
 
     /// One alert.

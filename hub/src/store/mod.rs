@@ -191,11 +191,16 @@ impl Store {
 
     /// Start a write transaction.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let guard = match self.backend {
-            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
-            Backend::Postgres => None,
+        let (guard, tx) = match self.backend {
+            // IMMEDIATE takes SQLite's write lock at BEGIN, so another process
+            // holding it (a second hub, `mhub reindex`) makes us wait out the
+            // busy timeout instead of failing at the first write.
+            Backend::Sqlite => (
+                Some(self.write_lock.clone().lock_owned().await),
+                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            ),
+            Backend::Postgres => (None, self.pool.begin().await?),
         };
-        let tx = self.pool.begin().await?;
         Ok(WriteTx { tx, _guard: guard })
     }
 
