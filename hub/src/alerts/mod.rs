@@ -18,6 +18,7 @@
 //! (a sales agent's phone, an outsourcer's account, 二清): it is reported as
 //! its own `shared_*` finding, marked `hub`, and never glues people into one.
 
+mod batch;
 mod detect;
 mod rebuild;
 mod review;
@@ -28,6 +29,7 @@ use std::collections::BTreeMap;
 use matcher::MerchantRecord;
 use serde::{Deserialize, Serialize};
 
+pub use batch::{BatchMatcher, SLICE};
 pub use detect::detect;
 pub use rebuild::{RebuildReport, rebuild};
 pub use review::{Decision, ReviewError, decide};

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use tokio::sync::mpsc;
 
-use crate::alerts::{self, Affected, AlertChange};
+use crate::alerts::{AlertChange, BatchMatcher};
 use crate::clock;
 use crate::config::Limits;
 use crate::store::{
@@ -350,7 +350,7 @@ impl Ingestor {
             counts: BatchCounts::default(),
         };
         let now = received_at.clone();
-        let mut affected = Affected::default();
+        let mut matching = BatchMatcher::new(format!("batch:{batch_id}"));
         let mut seen_unknown_fields = std::collections::HashSet::new();
         while let Some(parsed) = receiver.recv().await {
             let (line, merchant_id, result, warnings) = match parsed {
@@ -397,12 +397,12 @@ impl Ingestor {
                     {
                         UpsertOutcome::Created => {
                             issues.counts.created += 1;
-                            affected.add(&record);
+                            matching.add(&mut tx, &record, &now).await?;
                             Vec::new()
                         }
                         UpsertOutcome::Updated { .. } => {
                             issues.counts.updated += 1;
-                            affected.add(&record);
+                            matching.add(&mut tx, &record, &now).await?;
                             Vec::new()
                         }
                         UpsertOutcome::Unchanged => {
@@ -454,7 +454,7 @@ impl Ingestor {
         }
         // Matching runs in the batch's transaction: the batch and the alerts
         // it raises are committed together, or neither is.
-        let alerts = alerts::detect(&mut tx, &affected, &format!("batch:{batch_id}"), &now).await?;
+        let alerts = matching.finish(&mut tx, &now).await?;
         let counts = issues.counts;
         let result = BatchResult {
             batch_id,

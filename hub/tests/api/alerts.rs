@@ -319,3 +319,30 @@ async fn search_finds_merchants_by_any_identifier_and_the_person_view_spans_acqu
     );
 }
 both_backends!(search_finds_merchants_by_any_identifier_and_the_person_view_spans_acquirers);
+
+async fn a_group_spanning_detection_slices_is_reported_once_with_its_final_size(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = app.create_key("acquirer", Some("ACQ01")).await;
+    let id = resident_id(3);
+    let slice = hub::alerts::SLICE as u32;
+    let rows: Vec<Value> = (1..=slice + 3)
+        .map(|n| {
+            let mut row = merchant(n);
+            if n <= 3 || n == slice + 2 {
+                row["legal_rep"]["id_number"] = json!(id.clone());
+            }
+            row
+        })
+        .collect();
+    let result = upload(&app, &key, &rows).await;
+    let exact: Vec<&Value> = result["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["subtype"] == "exact")
+        .collect();
+    assert_eq!(exact.len(), 1, "{exact:?}");
+    assert_eq!(exact[0]["change"], "raised");
+    assert_eq!(exact[0]["member_count"], 4);
+}
+both_backends!(a_group_spanning_detection_slices_is_reported_once_with_its_final_size);

@@ -201,10 +201,11 @@ impl TestApp {
     }
 }
 
-/// A valid resident ID for a sequence number.
+/// A valid resident ID for a sequence number, distinct for every `n` below 336,000.
 pub fn resident_id(n: u32) -> String {
-    let body = format!("11010519800101{:03}", n % 1000);
-    let body = format!("{}{}", &body[..14], &body[14..]);
+    let day = 1 + (n / 1000) % 28;
+    let month = 1 + (n / 28_000) % 12;
+    let body = format!("1101051980{month:02}{day:02}{:03}", n % 1000);
     format!("{body}{}", matcher::resident_id_check_char(&body).unwrap())
 }
 
