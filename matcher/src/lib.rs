@@ -19,7 +19,14 @@
 //!   account numbers) leave a parser only as a keyed HMAC token plus a masked
 //!   form ([`Protected`]), and their `Debug` output and error messages are
 //!   masked, so the hub cannot log them in clear by accident;
-//! - [`MerchantRecord`]: the normalised record that matching reads.
+//! - [`MerchantRecord`]: the normalised record that matching reads;
+//! - fuzzy matching of nominees who share no identifier (SPEC §5 `linked`),
+//!   in three steps: [`FuzzyRecord`] (the comparable form, with
+//!   [`Premises`] read from the address) → [`CandidateIndex`] (a tantivy
+//!   index over name and address character n-grams within a district:
+//!   candidates without a scan) → [`score`] (rules over field similarities
+//!   weighted by [`rarity`] in the stored data, each [`Link`] with its
+//!   [`Explanation`]) → [`clusters`] ([`UnionFind`] over the links).
 //!
 //! Reference data (ISO 18245 codes, the gazetteer) is embedded at compile
 //! time from `matcher/data/`; see its README for sources and licences.
@@ -27,24 +34,38 @@
 #![deny(missing_docs)]
 
 mod account;
+mod candidates;
+mod cluster;
 mod csv;
 mod error;
+mod explanation;
+mod frequency;
+mod fuzzy;
 mod gazetteer;
 pub mod mask;
 mod mcc;
 mod merchant_id;
 pub mod normalise;
 mod phone;
+mod premises;
 mod record;
 mod region_code;
 mod resident_id;
+mod scoring;
 mod terminal_id;
 mod terminal_sn;
+#[cfg(test)]
+mod test_support;
 mod token;
 mod uscc;
 
 pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
+pub use candidates::{CandidateIndex, CandidateIndexError};
+pub use cluster::{UnionFind, clusters};
 pub use error::Error;
+pub use explanation::{Category, Evidence, Explanation, Role, Rule, Signal};
+pub use frequency::{COMMON_DF, Frequencies, FrequencyField, FrequencyTable, RARE_DF, rarity};
+pub use fuzzy::{FuzzyRecord, family_key, person_key};
 pub use gazetteer::{Division, DivisionLevel, Gazetteer};
 pub use mcc::{Mcc, MccError};
 pub use merchant_id::{MerchantId, MerchantIdError};
@@ -52,9 +73,18 @@ pub use normalise::{
     CompanyName, CoordinatesError, DocumentNumberError, NameCore, NameTokens, ParsedAddress,
 };
 pub use phone::{MobilePhone, PhoneError};
+pub use premises::{
+    Premises, PremisesLevel, PremisesMatch, STREET_MIN_SIMILARITY, TEXT_MIN_SIMILARITY, UnitKind,
+    UnitToken,
+};
 pub use record::*;
 pub use region_code::{RegionCode, RegionCodeError};
 pub use resident_id::{ResidentId, ResidentIdError, resident_id_check_char};
+pub use scoring::{
+    GPS_MAX_M, LINK_MIN_SCORE, Link, MIN_ANCHOR_WEIGHT, MIN_CORROBORATION_WEIGHT,
+    NAME_MIN_SIMILARITY, W_BUILDING, W_CONTROLLER, W_GPS, W_LEGAL_REP_NAME, W_NAME, W_PHOTO,
+    W_PREMISES, explain, score,
+};
 pub use terminal_id::{TerminalId, TerminalIdError};
 pub use terminal_sn::{TerminalSn, TerminalSnError};
 pub use token::{Token, TokenError, TokenKey, TokenKind};

@@ -1,0 +1,581 @@
+//! Candidate generation for fuzzy matching: which stored merchants are worth
+//! scoring against a record, found through an inverted index, never by
+//! scanning every merchant (SPEC §5, §10, §12).
+//!
+//! [`CandidateIndex`] is a tantivy index with one document per merchant,
+//! keyed by the caller's `u64` key:
+//!
+//! | field | terms |
+//! |---|---|
+//! | `key` | the caller's key: indexed (for deletes), fast (read back per hit) |
+//! | `name` | `area|gram` for each character 2-gram of the name core (`440304|老王`) |
+//! | `address` | `area|gram` for each 2-gram of the address remainder (`440304|18`, `440304|8号`) |
+//! | `family` | `area|family` (`440304|王烟酒`) |
+//! | `person` | `city|holder:name` for a personal card's holder who is not the legal rep ([`FuzzyRecord::controller`]) and `city|rep:name` for the legal rep |
+//!
+//! `area` is the finest division code ([`FuzzyRecord::area`], `-` when
+//! unknown) and `city` the prefecture ([`FuzzyRecord::city_area`]).
+//!
+//! Chinese has no spaces between words, so text is cut into character
+//! n-grams (tantivy's `NgramTokenizer::new(1, 2, false)`, keeping the
+//! 2-grams, or the single character of a one-character text): `华强北路18号`
+//! gives `华强`, `强北`, `北路`, `路1`, `18`, `8号`. No dictionary to ship, no
+//! segmentation errors on shop names no dictionary knows (`老王`, `王记`), and
+//! digits stay whole enough to tell door numbers apart. Single characters
+//! (`路`, `号`) would be on nearly every document and are not indexed.
+//!
+//! Every term carries its district (or city) as a prefix, so a term's
+//! postings list only that district's merchants: the restriction to the
+//! record's district is in the terms themselves, a query never touches
+//! another district's postings, and its cost does not grow with the number
+//! of stored merchants elsewhere. BM25's idf is then the rarity of a 2-gram
+//! *within the district*, which is the rarity that matters for premises.
+//!
+//! A query ([`CandidateIndex::candidates`]) is one union of the record's
+//! terms: name and address 2-grams and the family (boosted ×2) in its area,
+//! and in its city the person terms that tie it to a controller (its
+//! controller as another merchant's controller or legal rep, its legal rep
+//! as another merchant's controller). The caller scores the top `limit`.
+//!
+//! Persistence: the index lives in RAM ([`CandidateIndex::in_ram`], tests
+//! and small deployments) or in a directory the caller names
+//! ([`CandidateIndex::open`]); opening that directory is the only I/O
+//! matcher does. It is derived state: the hub records the store's change
+//! sequence with each commit ([`CandidateIndex::commit_at`]) and replays
+//! what came after [`CandidateIndex::committed_sequence`] at start-up.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer, TokenStream};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::fuzzy::FuzzyRecord;
+
+/// Memory the writer may use before it flushes a segment, shared by its
+/// threads (tantivy needs at least 15 MB per thread).
+const WRITER_MEMORY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Term for an unknown area or city.
+const UNKNOWN_AREA: &str = "-";
+
+/// Boost of the family term against name and address n-grams.
+const FAMILY_BOOST: f32 = 2.0;
+
+/// Why the candidate index failed. Not part of [`crate::Error`], which
+/// gathers validation errors of input values.
+#[derive(Debug, thiserror::Error)]
+pub enum CandidateIndexError {
+    /// The index directory could not be created.
+    #[error("cannot create candidate index directory {path}: {source}")]
+    CreateDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index directory could not be opened.
+    #[error("cannot open candidate index directory: {0}")]
+    OpenDirectory(#[from] tantivy::directory::error::OpenDirectoryError),
+    /// tantivy failed (I/O, a lock held by another writer, a schema from
+    /// another version of this code).
+    #[error("candidate index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// A document has no key (the directory holds another index).
+    #[error("candidate index: a document has no key")]
+    MissingKey,
+    /// The commit payload is not a sequence number.
+    #[error("candidate index: commit payload {0:?} is not a sequence number")]
+    Payload(String),
+}
+
+impl CandidateIndexError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CandidateIndexError::CreateDirectory { .. } => "candidate_index_directory",
+            CandidateIndexError::OpenDirectory(_) => "candidate_index_directory",
+            CandidateIndexError::Index(_) => "candidate_index",
+            CandidateIndexError::MissingKey => "candidate_index_corrupt",
+            CandidateIndexError::Payload(_) => "candidate_index_corrupt",
+        }
+    }
+}
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    key: Field,
+    name: Field,
+    address: Field,
+    family: Field,
+    person: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        // Terms are made here (`area|gram`) and written space-separated,
+        // one value per field (cheaper to index than one value per term);
+        // they never contain whitespace (name cores, remainders and person
+        // keys are letters, digits and `-`), so tantivy's built-in
+        // "whitespace" tokenizer gives them back unchanged.
+        let terms = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("whitespace")
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
+        let fields = Fields {
+            key: b.add_u64_field("key", INDEXED | FAST),
+            name: b.add_text_field("name", terms.clone()),
+            address: b.add_text_field("address", terms.clone()),
+            family: b.add_text_field("family", terms.clone()),
+            person: b.add_text_field("person", terms),
+        };
+        (b.build(), fields)
+    }
+
+    fn from_schema(schema: &Schema) -> Result<Fields, CandidateIndexError> {
+        let f = |name: &str| schema.get_field(name).map_err(CandidateIndexError::from);
+        Ok(Fields {
+            key: f("key")?,
+            name: f("name")?,
+            address: f("address")?,
+            family: f("family")?,
+            person: f("person")?,
+        })
+    }
+}
+
+/// The terms of one record, shared by indexing and querying so the two
+/// can never disagree.
+#[derive(Debug, Default)]
+struct Terms {
+    name: Vec<String>,
+    address: Vec<String>,
+    family: Option<String>,
+    /// Terms this record is indexed under.
+    person: Vec<String>,
+    /// Terms that find this record's controller elsewhere.
+    person_query: Vec<String>,
+}
+
+/// An inverted index of merchants for candidate generation (see the module
+/// documentation). Writes are buffered until [`commit`](Self::commit);
+/// [`candidates`](Self::candidates) sees the last commit.
+pub struct CandidateIndex {
+    index: Index,
+    writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+}
+
+impl std::fmt::Debug for CandidateIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CandidateIndex")
+            .field("documents", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CandidateIndex {
+    /// An empty index in memory.
+    pub fn in_ram() -> Result<CandidateIndex, CandidateIndexError> {
+        let (schema, _) = Fields::schema();
+        CandidateIndex::with_index(Index::create_in_ram(schema))
+    }
+
+    /// Opens the index in `dir`, creating the directory and an empty index
+    /// when there is none. Fails when another writer holds the directory.
+    pub fn open(dir: &Path) -> Result<CandidateIndex, CandidateIndexError> {
+        std::fs::create_dir_all(dir).map_err(|source| CandidateIndexError::CreateDirectory {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let (schema, _) = Fields::schema();
+        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        CandidateIndex::with_index(index)
+    }
+
+    fn with_index(index: Index) -> Result<CandidateIndex, CandidateIndexError> {
+        let analyzer = TextAnalyzer::builder(NgramTokenizer::new(1, 2, false)?).build();
+        let fields = Fields::from_schema(&index.schema())?;
+        let writer = index.writer(WRITER_MEMORY_BUDGET)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(CandidateIndex {
+            index,
+            writer,
+            reader,
+            fields,
+            analyzer,
+        })
+    }
+
+    /// Adds `record`, replacing any document with its key (visible after
+    /// the next commit).
+    pub fn add(&mut self, record: &FuzzyRecord) -> Result<(), CandidateIndexError> {
+        let f = self.fields;
+        self.writer
+            .delete_term(Term::from_field_u64(f.key, record.key()));
+        let terms = self.terms(record);
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.key, record.key());
+        doc.add_text(f.name, terms.name.join(" "));
+        doc.add_text(f.address, terms.address.join(" "));
+        if let Some(t) = &terms.family {
+            doc.add_text(f.family, t);
+        }
+        doc.add_text(f.person, terms.person.join(" "));
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Removes the document with `key`, if any (visible after the next commit).
+    pub fn remove(&mut self, key: u64) {
+        self.writer
+            .delete_term(Term::from_field_u64(self.fields.key, key));
+    }
+
+    /// Removes every document (for a rebuild; visible after the next commit).
+    pub fn clear(&mut self) -> Result<(), CandidateIndexError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes the buffered changes durable and visible to [`candidates`](Self::candidates).
+    pub fn commit(&mut self) -> Result<(), CandidateIndexError> {
+        self.writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Like [`commit`](Self::commit), recording the store's change sequence
+    /// the index is now current with.
+    pub fn commit_at(&mut self, sequence: u64) -> Result<(), CandidateIndexError> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&sequence.to_string());
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The sequence recorded by the last [`commit_at`](Self::commit_at), if
+    /// any: where a restarted hub resumes indexing.
+    pub fn committed_sequence(&self) -> Result<Option<u64>, CandidateIndexError> {
+        match self.index.load_metas()?.payload {
+            None => Ok(None),
+            Some(p) => p
+                .parse()
+                .map(Some)
+                .map_err(|_| CandidateIndexError::Payload(p)),
+        }
+    }
+
+    /// Documents visible to searches (as of the last commit).
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether no document is visible.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keys of up to `limit` stored merchants worth scoring against
+    /// `record`, best first (ties by key), never `record`'s own key.
+    pub fn candidates(
+        &self,
+        record: &FuzzyRecord,
+        limit: usize,
+    ) -> Result<Vec<u64>, CandidateIndexError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self.query(record);
+        let searcher = self.reader.searcher();
+        // One more, in case the record itself is stored.
+        let top = searcher.search(&query, &TopDocs::with_limit(limit + 1).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            // The key from its fast-field column: no stored document to
+            // decompress per hit.
+            let key = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("key")?
+                .first(address.doc_id)
+                .ok_or(CandidateIndexError::MissingKey)?;
+            if key != record.key() {
+                hits.push((score, key));
+            }
+        }
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(hits.into_iter().take(limit).map(|(_, k)| k).collect())
+    }
+
+    fn query(&self, record: &FuzzyRecord) -> BooleanQuery {
+        let f = self.fields;
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let terms = self.terms(record);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &terms.name {
+            clauses.push((Occur::Should, term(f.name, t)));
+        }
+        for t in &terms.address {
+            clauses.push((Occur::Should, term(f.address, t)));
+        }
+        if let Some(t) = &terms.family {
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(term(f.family, t), FAMILY_BOOST)),
+            ));
+        }
+        for t in &terms.person_query {
+            clauses.push((Occur::Should, term(f.person, t)));
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    fn terms(&self, record: &FuzzyRecord) -> Terms {
+        let area = area(record);
+        let city = city(record);
+        let scoped = |grams: Vec<String>| -> Vec<String> {
+            grams.into_iter().map(|g| format!("{area}|{g}")).collect()
+        };
+        let mut terms = Terms {
+            name: scoped(self.grams(record.name_core().as_str())),
+            address: scoped(self.grams(&record.address().remainder)),
+            family: (!record.family().is_empty()).then(|| format!("{area}|{}", record.family())),
+            ..Terms::default()
+        };
+        let rep = record.legal_rep_name();
+        if !rep.is_empty() {
+            terms.person.push(format!("{city}|rep:{rep}"));
+            terms.person_query.push(format!("{city}|holder:{rep}"));
+        }
+        if let Some(holder) = record.controller() {
+            terms.person.push(format!("{city}|holder:{holder}"));
+            terms.person_query.push(format!("{city}|holder:{holder}"));
+            terms.person_query.push(format!("{city}|rep:{holder}"));
+        }
+        terms
+    }
+
+    /// The distinct 2-grams of `text` in order of first appearance (the
+    /// text itself when it is a single character).
+    fn grams(&self, text: &str) -> Vec<String> {
+        let mut analyzer = self.analyzer.clone();
+        let single = text.chars().count() == 1;
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            let t = &stream.token().text;
+            if (single || t.chars().count() == 2) && seen.insert(t.clone()) {
+                out.push(t.clone());
+            }
+        }
+        out
+    }
+}
+
+fn area(record: &FuzzyRecord) -> &'static str {
+    record.area().map_or(UNKNOWN_AREA, |c| c.as_str())
+}
+
+fn city(record: &FuzzyRecord) -> &'static str {
+    record.city_area().map_or(UNKNOWN_AREA, |c| c.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::merchant;
+
+    const SURNAMES: &[&str] = &["陈", "林", "黄", "吴", "郑", "周", "徐", "孙", "马", "朱"];
+    const WORDS: &[&str] = &[
+        "鑫隆", "兴旺", "宏达", "金福", "永利", "佳美", "新星", "顺发",
+    ];
+    const TRADES: &[&str] = &[
+        "百货", "五金", "水果", "茶叶", "粮油", "面馆", "服装", "数码",
+    ];
+    const STREETS: &[&str] = &[
+        "深南中路",
+        "红荔路",
+        "华强南路",
+        "福华路",
+        "振华路",
+        "华富路",
+        "彩田路",
+        "华强北路",
+    ];
+
+    /// `n` unrelated merchants in 福田区, on the same streets as the target
+    /// (华强北路 included, every number but 18), keyed from 1.
+    fn background(n: usize) -> Vec<FuzzyRecord> {
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        (0..n)
+            .map(|i| {
+                let name = format!(
+                    "{}{}{}店",
+                    WORDS[next(WORDS.len())],
+                    SURNAMES[next(SURNAMES.len())],
+                    TRADES[next(TRADES.len())]
+                );
+                let mut number = 1 + next(400);
+                if number == 18 {
+                    number = 19;
+                }
+                let address = format!(
+                    "广东省深圳市福田区{}{number}号",
+                    STREETS[next(STREETS.len())]
+                );
+                let rep = format!(
+                    "{}{}",
+                    SURNAMES[next(SURNAMES.len())],
+                    WORDS[next(WORDS.len())]
+                );
+                FuzzyRecord::from_record(
+                    i as u64 + 1,
+                    &merchant(&format!("B{i}"), &name, &address, &rep),
+                )
+            })
+            .collect()
+    }
+
+    fn indexed(records: &[FuzzyRecord]) -> CandidateIndex {
+        let mut index = CandidateIndex::in_ram().unwrap();
+        for r in records {
+            index.add(r).unwrap();
+        }
+        index.commit().unwrap();
+        index
+    }
+
+    fn target() -> FuzzyRecord {
+        FuzzyRecord::from_record(
+            5_000,
+            &merchant("T", "老王烟酒店", "广东省深圳市福田区华强北路18号", "张三"),
+        )
+    }
+
+    #[test]
+    fn a_variant_written_address_is_found_among_a_thousand_unrelated_records() {
+        let mut records = background(1_000);
+        records.push(target());
+        let index = indexed(&records);
+        assert_eq!(index.len(), 1_001);
+
+        let family = FuzzyRecord::from_record(
+            6_000,
+            &merchant("Q1", "王记烟酒", "深圳福田区华强北路十八号", "李四"),
+        );
+        assert_eq!(index.candidates(&family, 10).unwrap()[0], 5_000);
+
+        // A nominee whose shop name has nothing in common: the address alone.
+        let address_only = FuzzyRecord::from_record(
+            6_001,
+            &merchant("Q2", "鑫隆百货", "深圳市福田区华强北路１８号", "李四"),
+        );
+        let found = index.candidates(&address_only, 10).unwrap();
+        assert!(found.contains(&5_000), "{found:?}");
+    }
+
+    #[test]
+    fn candidates_stay_in_the_district_and_never_include_the_record_itself() {
+        let index = indexed(&[target()]);
+        let elsewhere = FuzzyRecord::from_record(
+            7_000,
+            &merchant("Q", "老王烟酒店", "广东省深圳市南山区华强北路18号", "李四"),
+        );
+        assert!(index.candidates(&elsewhere, 10).unwrap().is_empty());
+        assert!(index.candidates(&target(), 10).unwrap().is_empty());
+        assert!(index.candidates(&target(), 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_controller_finds_nominees_elsewhere_in_the_city() {
+        let mut m = merchant("A", "欧记五金", "广东省深圳市福田区红荔路40号", "陈明");
+        m.settlement_account.name = "欧阳大富".into();
+        let stored = FuzzyRecord::from_record(1, &m);
+        let index = indexed(&[stored]);
+        let mut q = merchant("B", "鑫隆百货", "广东省深圳市南山区南海大道9号", "林强");
+        q.settlement_account.name = "欧阳大富".into();
+        let query = FuzzyRecord::from_record(2, &q);
+        assert_eq!(index.candidates(&query, 5).unwrap(), vec![1]);
+        // The controller as the other merchant's legal rep.
+        let mut q = merchant("C", "鑫隆百货", "广东省深圳市南山区南海大道9号", "林强");
+        q.settlement_account.name = "陈明".into();
+        let query = FuzzyRecord::from_record(3, &q);
+        assert_eq!(index.candidates(&query, 5).unwrap(), vec![1]);
+    }
+
+    #[test]
+    fn the_index_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<CandidateIndex>();
+    }
+
+    #[test]
+    fn removed_and_replaced_documents_are_gone_after_a_commit() {
+        let mut index = indexed(&[target()]);
+        let query = FuzzyRecord::from_record(
+            6_000,
+            &merchant("Q", "王记烟酒", "深圳福田区华强北路十八号", "李四"),
+        );
+        // Re-adding a key replaces its document.
+        index.add(&target()).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.len(), 1);
+        index.remove(5_000);
+        assert_eq!(
+            index.candidates(&query, 5).unwrap(),
+            vec![5_000],
+            "not yet committed"
+        );
+        index.commit().unwrap();
+        assert!(index.candidates(&query, 5).unwrap().is_empty());
+        assert!(index.is_empty());
+    }
+
+    #[test]
+    fn an_index_in_a_directory_survives_a_reopen_with_its_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("candidates");
+        {
+            let mut index = CandidateIndex::open(&path).unwrap();
+            assert_eq!(index.committed_sequence().unwrap(), None);
+            index.add(&target()).unwrap();
+            index.commit_at(42).unwrap();
+        }
+        let index = CandidateIndex::open(&path).unwrap();
+        assert_eq!(index.committed_sequence().unwrap(), Some(42));
+        let query = FuzzyRecord::from_record(
+            6_000,
+            &merchant("Q", "王记烟酒", "深圳福田区华强北路十八号", "李四"),
+        );
+        assert_eq!(index.candidates(&query, 5).unwrap(), vec![5_000]);
+    }
+}
