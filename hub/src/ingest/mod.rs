@@ -2,11 +2,11 @@
 //! versions in one transaction.
 //!
 //! The path of a batch:
-//! 1. the handler streams the body into a spool file ([`spool`]), hashing it;
+//! 1. the handler streams the body into a spool file (`spool.rs`), hashing it;
 //! 2. if this acquirer already sent these exact bytes, the first result is
 //!    returned and nothing else happens (idempotent re-upload);
-//! 3. a blocking thread reads rows ([`source`]), validates and tokenises
-//!    them ([`row`]) and checks photos ([`photo`]), sending results through
+//! 3. a blocking thread reads rows (`source.rs`), validates and tokenises
+//!    them (`row.rs`) and checks photos (`photo.rs`), sending results through
 //!    a bounded channel, so memory stays flat however large the batch;
 //! 4. the async side writes each row into one write transaction and commits
 //!    once at the end: a batch is acknowledged only when all of it is durable,
