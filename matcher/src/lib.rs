@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod batch_csv;
 mod candidates;
 mod cluster;
 mod csv;
@@ -60,6 +61,7 @@ mod token;
 mod uscc;
 
 pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
+pub use batch_csv::{MERCHANT_CSV_COLUMNS, REQUIRED_MERCHANT_CSV_COLUMNS, TERMINAL_CSV_COLUMNS};
 pub use candidates::{CandidateIndex, CandidateIndexError};
 pub use cluster::{UnionFind, clusters};
 pub use error::Error;

@@ -100,42 +100,11 @@ pub(crate) struct Row {
     pub(crate) branch_code: Option<String>,
 }
 
-/// `merchants.csv` columns, in order.
-pub(crate) const MERCHANT_COLUMNS: [&str; 22] = [
-    "merchant_id",
-    "name",
-    "uscc",
-    "mcc",
-    "address",
-    "region_code",
-    "lat",
-    "lng",
-    "legal_rep_name",
-    "legal_rep_id_type",
-    "legal_rep_id_number",
-    "legal_rep_phone",
-    "contact_phone",
-    "account_number",
-    "account_name",
-    "account_bank",
-    "account_kind",
-    "onboarded_at",
-    "status",
-    "termination_reason",
-    "terminated_at",
-    "photos",
-];
+/// `merchants.csv` columns, in order (the batch format's one list).
+pub(crate) use matcher::MERCHANT_CSV_COLUMNS as MERCHANT_COLUMNS;
 
 /// `terminals.csv` columns, in order.
-pub(crate) const TERMINAL_COLUMNS: [&str; 7] = [
-    "merchant_id",
-    "terminal_id",
-    "sn",
-    "vendor",
-    "model",
-    "lat",
-    "lng",
-];
+pub(crate) use matcher::TERMINAL_CSV_COLUMNS as TERMINAL_COLUMNS;
 
 impl Row {
     /// The `merchants.csv` record; an empty cell means absent.

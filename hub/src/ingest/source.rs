@@ -92,49 +92,11 @@ enum Rows {
     },
 }
 
-const MERCHANT_COLUMNS: &[&str] = &[
-    "merchant_id",
-    "name",
-    "uscc",
-    "mcc",
-    "address",
-    "region_code",
-    "lat",
-    "lng",
-    "legal_rep_name",
-    "legal_rep_id_type",
-    "legal_rep_id_number",
-    "legal_rep_phone",
-    "contact_phone",
-    "account_number",
-    "account_name",
-    "account_bank",
-    "account_kind",
-    "onboarded_at",
-    "status",
-    "termination_reason",
-    "terminated_at",
-    "photos",
-];
-const REQUIRED_MERCHANT_COLUMNS: &[&str] = &[
-    "merchant_id",
-    "name",
-    "mcc",
-    "address",
-    "legal_rep_name",
-    "legal_rep_id_number",
-    "account_number",
-    "account_name",
-];
-const TERMINAL_COLUMNS: &[&str] = &[
-    "merchant_id",
-    "terminal_id",
-    "sn",
-    "vendor",
-    "model",
-    "lat",
-    "lng",
-];
+use matcher::{
+    MERCHANT_CSV_COLUMNS as MERCHANT_COLUMNS,
+    REQUIRED_MERCHANT_CSV_COLUMNS as REQUIRED_MERCHANT_COLUMNS,
+    TERMINAL_CSV_COLUMNS as TERMINAL_COLUMNS,
+};
 
 /// Open a spooled upload.
 pub fn open(
