@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, json_body, reject, with_state};
+use super::{ApiError, authenticated, json_body, reject, require_merchant_reader, with_state};
 use crate::alerts::{self, AlertView, Decision, ReviewError};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::startup::AppState;
 use crate::store::AlertFilter;
 
@@ -87,18 +87,17 @@ fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, Ap
             "status must be open, confirmed or dismissed",
         ));
     }
-    let acquirer = match principal.role {
-        Role::Analyst | Role::Admin => query.acquirer,
-        Role::Acquirer => {
-            let own = principal.acquirer.clone();
-            if query.acquirer.is_some() && query.acquirer != own {
-                return Err(ApiError::forbidden(
-                    "acquirer keys see only alerts involving their own merchants",
-                ));
-            }
-            own
+    require_merchant_reader(principal)?;
+    let acquirer = if principal.sees_everything() {
+        query.acquirer
+    } else {
+        let own = principal.acquirer.clone();
+        if query.acquirer.is_some() && query.acquirer != own {
+            return Err(ApiError::forbidden(
+                "acquirer keys see only alerts involving their own merchants",
+            ));
         }
-        Role::Subscriber => return Err(ApiError::forbidden("subscribers read the feed only")),
+        own
     };
     let since = query.since.as_deref().map(timestamp).transpose()?;
     let until = query.until.as_deref().map(timestamp).transpose()?;
@@ -125,11 +124,7 @@ async fn visible_alert(
     principal: &Principal,
     id: i64,
 ) -> Result<crate::store::AlertRow, Rejection> {
-    if principal.role == Role::Subscriber {
-        return Err(reject(ApiError::forbidden(
-            "subscribers read the feed only",
-        )));
-    }
+    require_merchant_reader(principal).map_err(reject)?;
     let row = state
         .store
         .get_alert(id)

@@ -6,7 +6,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use super::views::IssueView;
-use super::{ApiError, authenticated, reject, with_state};
+use super::{ApiError, authenticated, reject, require_merchant_reader, with_state};
 use crate::auth::{Principal, Role};
 use crate::ingest::{self, BatchResult, Format, IngestError, Outcome, Upload};
 use crate::startup::AppState;
@@ -132,14 +132,11 @@ pub(super) fn routes(
         .and(with_state(state.clone()))
         .and_then(
             |principal: Principal, query: ListQuery, state: AppState| async move {
-                let acquirer = match principal.role {
-                    Role::Acquirer => principal.acquirer.clone(),
-                    Role::Analyst | Role::Admin => None,
-                    Role::Subscriber => {
-                        return Err(reject(ApiError::forbidden(
-                            "subscribers read the feed only",
-                        )));
-                    }
+                require_merchant_reader(&principal).map_err(reject)?;
+                let acquirer = if principal.sees_everything() {
+                    None
+                } else {
+                    principal.acquirer.clone()
                 };
                 let limit = page_size(query.limit)?;
                 let rows = state
@@ -200,11 +197,7 @@ async fn readable_batch(
     principal: &Principal,
     id: i64,
 ) -> Result<crate::store::BatchRow, Rejection> {
-    if principal.role == Role::Subscriber {
-        return Err(reject(ApiError::forbidden(
-            "subscribers read the feed only",
-        )));
-    }
+    require_merchant_reader(principal).map_err(reject)?;
     let row = state
         .store
         .get_batch(id)

@@ -7,16 +7,12 @@
 use warp::{Filter, Rejection, Reply};
 
 use super::views::{MerchantVersionView, MerchantView};
-use super::{ApiError, authenticated, reject, with_state};
-use crate::auth::{Principal, Role};
+use super::{ApiError, authenticated, reject, require_merchant_reader, with_state};
+use crate::auth::Principal;
 use crate::startup::AppState;
 
 fn check_access(principal: &Principal, acquirer: &str) -> Result<(), Rejection> {
-    if principal.role == Role::Subscriber {
-        return Err(reject(ApiError::forbidden(
-            "subscribers read the feed only",
-        )));
-    }
+    require_merchant_reader(principal).map_err(reject)?;
     if !principal.may_read_acquirer(acquirer) {
         return Err(reject(ApiError::forbidden(
             "this merchant belongs to another acquirer",

@@ -85,6 +85,16 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned + Send>()
         })
 }
 
+/// Merchant data (batches, merchants, alerts) is for acquirers, analysts
+/// and admins; subscribers read the blacklist feed only (SPEC §9).
+pub(crate) fn require_merchant_reader(principal: &Principal) -> Result<(), ApiError> {
+    if principal.role == crate::auth::Role::Subscriber {
+        Err(ApiError::forbidden("subscribers read the feed only"))
+    } else {
+        Ok(())
+    }
+}
+
 /// `GET /v1/me`: who the key belongs to.
 fn me(state: AppState) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("me")
