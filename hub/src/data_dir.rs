@@ -106,9 +106,7 @@ impl DataDir {
         self.root.join("secrets")
     }
 
-    /// Create the folders (owner-only where they hold secrets) and empty the
-    /// spool: a file left there belongs to an upload that was never
-    /// acknowledged, and it may hold raw identifiers.
+    /// Create the folders (owner-only where they hold secrets).
     pub fn prepare(&self) -> Result<(), DataDirError> {
         for dir in [
             self.root.clone(),
@@ -122,6 +120,15 @@ impl DataDir {
         for dir in [self.root.clone(), self.secrets(), self.spool()] {
             fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_error(&dir))?;
         }
+        Ok(())
+    }
+
+    /// Empty the spool: a file left there belongs to an upload that was
+    /// never acknowledged, and it may hold raw identifiers. Only the process
+    /// that serves this directory may do it (another one would delete the
+    /// uploads that hub has in flight), which is why it is apart from
+    /// [`prepare`](Self::prepare).
+    pub fn clear_spool(&self) -> Result<(), DataDirError> {
         let spool = self.spool();
         for entry in fs::read_dir(&spool).map_err(io_error(&spool))? {
             let path = entry.map_err(io_error(&spool))?.path();
@@ -205,6 +212,11 @@ mod tests {
         let leftover = data.spool().join("upload-1");
         fs::write(&leftover, b"raw rows").unwrap();
         data.prepare().unwrap();
+        assert!(
+            leftover.exists(),
+            "preparing alone keeps another hub's uploads"
+        );
+        data.clear_spool().unwrap();
         assert!(!leftover.exists());
     }
 }

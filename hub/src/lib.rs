@@ -5,7 +5,8 @@
 //!   store, binds the listener; [`App::run_until_stopped`] serves;
 //! - [`api`]: thin warp handlers and the single error-to-HTTP mapping;
 //! - domain modules: [`auth`] (keys, roles, principals), [`ingest`] (batch
-//!   upload → validated, tokenised merchant versions), [`alerts`] (cases
+//!   upload → validated, tokenised merchant versions), [`linking`] (fuzzy
+//!   links between merchants through the candidate index), [`alerts`] (cases
 //!   found across acquirers, raised as batches arrive);
 //! - [`store`]: every SQL statement, one code path for SQLite and PostgreSQL.
 //!
@@ -21,6 +22,7 @@ pub mod config;
 pub mod data_dir;
 pub mod digest;
 pub mod ingest;
+pub mod linking;
 pub mod search;
 pub mod startup;
 pub mod store;

@@ -20,6 +20,7 @@ use crate::auth::{self, IssuedKey};
 use crate::config::{Limits, Settings};
 use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
+use crate::linking::{LinkError, Linker};
 use crate::store::Store;
 
 /// What every request handler may use.
@@ -39,6 +40,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Batch ingest, wired to the store, token key and photo folder.
     pub ingestor: Ingestor,
+    /// The fuzzy linker and its candidate index.
+    pub linker: Linker,
 }
 
 /// A built hub, listening but not yet serving.
@@ -48,9 +51,26 @@ pub struct App {
     admin_key: Option<IssuedKey>,
 }
 
+/// How a process uses the data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Serve it: own the candidate index and the spool, and bring the index
+    /// up to date with the store. A second hub on the same directory is
+    /// refused.
+    Serve,
+    /// A tool that may run beside a serving hub (`mhub init`, `mhub
+    /// reindex`): the spool is left alone, the index is not caught up (the
+    /// tool rebuilds it or does not use it), and when a hub holds the index
+    /// the tool works on a private one.
+    Beside,
+}
+
 /// Open the data directory, secrets and store: the state a hub runs on.
-/// Also used by `mhub init`, which prepares everything without serving.
-pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<IssuedKey>)> {
+/// Also used by `mhub init` and `mhub reindex` ([`Access::Beside`]).
+pub async fn open(
+    settings: &Settings,
+    access: Access,
+) -> anyhow::Result<(AppState, Option<IssuedKey>)> {
     let data_dir = DataDir::new(&settings.data_dir);
     data_dir
         .prepare()
@@ -68,6 +88,39 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<Issue
     let admin_key = auth::ensure_admin_key(&store)
         .await
         .context("creating the first admin key")?;
+    let linker = match Linker::open(&data_dir.index()) {
+        Ok(linker) => {
+            if access == Access::Serve {
+                data_dir
+                    .clear_spool()
+                    .context("emptying the spool of unacknowledged uploads")?;
+            }
+            linker
+        }
+        Err(LinkError::Index(error)) if error.is_locked() && access == Access::Beside => {
+            Linker::private(data_dir.root()).context("creating a private candidate index")?
+        }
+        Err(LinkError::Index(error)) if error.is_locked() => anyhow::bail!(
+            "another hub process is serving {}: its candidate index is locked",
+            data_dir.root().display()
+        ),
+        Err(error) => {
+            return Err(error).with_context(|| {
+                format!(
+                    "opening the candidate index in {}",
+                    data_dir.index().display()
+                )
+            });
+        }
+    };
+    if access == Access::Serve {
+        // The index is derived from the store: heal what a crash or another
+        // hub left behind before taking batches (SPEC §10).
+        linker
+            .catch_up(&store)
+            .await
+            .context("bringing the candidate index up to date with the store")?;
+    }
     let token_key = Arc::new(secrets.token_key);
     let photos = PhotoStore::new(data_dir.photos());
     let limits = Arc::new(settings.limits.clone());
@@ -77,6 +130,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<Issue
         photos: photos.clone(),
         limits: limits.clone(),
         spool_dir: data_dir.spool(),
+        linker: linker.clone(),
     };
     let state = AppState {
         store,
@@ -86,6 +140,7 @@ pub async fn open(settings: &Settings) -> anyhow::Result<(AppState, Option<Issue
         data_dir,
         limits,
         ingestor,
+        linker,
     };
     Ok((state, admin_key))
 }
@@ -98,7 +153,7 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
-        let (state, admin_key) = open(&settings).await?;
+        let (state, admin_key) = open(&settings, Access::Serve).await?;
         Ok(App {
             listener,
             state,

@@ -12,6 +12,8 @@
 //! | `address` | `area|gram` for each 2-gram of the address remainder (`440304|18`, `440304|8号`) |
 //! | `family` | `area|family` (`440304|王烟酒`) |
 //! | `person` | `city|holder:name` for a personal card's holder who is not the legal rep ([`FuzzyRecord::controller`]) and `city|rep:name` for the legal rep |
+//! | `text` | 2-grams of the name core and the address remainder *without* an area: free-text search across the country ([`CandidateIndex::search`]) |
+//! | `freq` | `field|key` for each of [`FuzzyRecord::frequency_keys`]: the index is also the rarity statistics ([`Frequencies`]) |
 //!
 //! `area` is the finest division code ([`FuzzyRecord::area`], `-` when
 //! unknown) and `city` the prefecture ([`FuzzyRecord::city_area`]).
@@ -37,6 +39,12 @@
 //! controller as another merchant's controller or legal rep, its legal rep
 //! as another merchant's controller). The caller scores the top `limit`.
 //!
+//! Rarity: the number of live documents carrying a `freq` term is the
+//! document frequency scoring asks for, so the statistics are as current as
+//! the last commit, with no second copy to keep in step. Counting stops at
+//! [`COMMON_DF`]: past it a value is worth nothing anyway, and a mall's
+//! thousand shops cost no more to count than a hundred.
+//!
 //! Persistence: the index lives in RAM ([`CandidateIndex::in_ram`], tests
 //! and small deployments) or in a directory the caller names
 //! ([`CandidateIndex::open`]); opening that directory is the only I/O
@@ -54,8 +62,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer, TokenStream};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::frequency::{COMMON_DF, Frequencies, FrequencyField};
 use crate::fuzzy::FuzzyRecord;
 
 /// Memory the writer may use before it flushes a segment, shared by its
@@ -107,6 +116,17 @@ impl CandidateIndexError {
             CandidateIndexError::Payload(_) => "candidate_index_corrupt",
         }
     }
+
+    /// Whether another writer (another hub process) holds the directory.
+    pub fn is_locked(&self) -> bool {
+        matches!(
+            self,
+            CandidateIndexError::Index(tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::LockBusy,
+                _
+            ))
+        )
+    }
 }
 
 /// The schema's fields.
@@ -117,6 +137,8 @@ struct Fields {
     address: Field,
     family: Field,
     person: Field,
+    text: Field,
+    freq: Field,
 }
 
 impl Fields {
@@ -137,7 +159,18 @@ impl Fields {
             name: b.add_text_field("name", terms.clone()),
             address: b.add_text_field("address", terms.clone()),
             family: b.add_text_field("family", terms.clone()),
-            person: b.add_text_field("person", terms),
+            person: b.add_text_field("person", terms.clone()),
+            text: b.add_text_field("text", terms),
+            // Frequency keys may hold spaces (a foreign legal rep's name):
+            // one untokenised value per key.
+            freq: b.add_text_field(
+                "freq",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer("raw")
+                        .set_index_option(IndexRecordOption::Basic),
+                ),
+            ),
         };
         (b.build(), fields)
     }
@@ -150,6 +183,8 @@ impl Fields {
             address: f("address")?,
             family: f("family")?,
             person: f("person")?,
+            text: f("text")?,
+            freq: f("freq")?,
         })
     }
 }
@@ -165,6 +200,8 @@ struct Terms {
     person: Vec<String>,
     /// Terms that find this record's controller elsewhere.
     person_query: Vec<String>,
+    /// Unscoped name and address 2-grams, for free-text search.
+    text: Vec<String>,
 }
 
 /// An inverted index of merchants for candidate generation (see the module
@@ -194,14 +231,35 @@ impl CandidateIndex {
     }
 
     /// Opens the index in `dir`, creating the directory and an empty index
-    /// when there is none. Fails when another writer holds the directory.
+    /// when there is none. An index written with another schema (an older
+    /// version of this code) is derived state: it is replaced by an empty
+    /// one, and [`committed_sequence`](Self::committed_sequence) is then
+    /// `None`, which tells the caller to index everything again. Fails when
+    /// another writer holds the directory.
     pub fn open(dir: &Path) -> Result<CandidateIndex, CandidateIndexError> {
-        std::fs::create_dir_all(dir).map_err(|source| CandidateIndexError::CreateDirectory {
-            path: dir.to_owned(),
-            source,
-        })?;
+        let create = |dir: &Path| {
+            std::fs::create_dir_all(dir).map_err(|source| CandidateIndexError::CreateDirectory {
+                path: dir.to_owned(),
+                source,
+            })
+        };
+        create(dir)?;
         let (schema, _) = Fields::schema();
-        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema)?;
+        let index = Index::open_or_create(MmapDirectory::open(dir)?, schema.clone());
+        let index = match index {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                std::fs::remove_dir_all(dir).map_err(|source| {
+                    CandidateIndexError::CreateDirectory {
+                        path: dir.to_owned(),
+                        source,
+                    }
+                })?;
+                create(dir)?;
+                Index::open_or_create(MmapDirectory::open(dir)?, schema)?
+            }
+            Err(other) => return Err(other.into()),
+        };
         CandidateIndex::with_index(index)
     }
 
@@ -237,6 +295,10 @@ impl CandidateIndex {
             doc.add_text(f.family, t);
         }
         doc.add_text(f.person, terms.person.join(" "));
+        doc.add_text(f.text, terms.text.join(" "));
+        for (field, key) in record.frequency_keys() {
+            doc.add_text(f.freq, frequency_term(field, &key));
+        }
         self.writer.add_document(doc)?;
         Ok(())
     }
@@ -324,6 +386,81 @@ impl CandidateIndex {
         Ok(hits.into_iter().take(limit).map(|(_, k)| k).collect())
     }
 
+    /// Keys of up to `limit` merchants whose name or address shares the
+    /// most 2-grams with `text` (folded like a name: full-width, traditional
+    /// characters), best first with their BM25 scores, across all areas.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<(u64, f32)>, CandidateIndexError> {
+        // Folded as stored: full-width, traditional characters, spaces; and
+        // with numbers unified as in address remainders (`十八号` → `18号`).
+        let folded = crate::normalise::simplified(&crate::normalise::text(text)).replace(' ', "");
+        let mut grams = self.grams(&folded);
+        for g in self.grams(&crate::normalise::numerals(&folded)) {
+            if !grams.contains(&g) {
+                grams.push(g);
+            }
+        }
+        if grams.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = grams
+            .iter()
+            .map(|g| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.text, g),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                )
+            })
+            .collect();
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let key = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("key")?
+                .first(address.doc_id)
+                .ok_or(CandidateIndexError::MissingKey)?;
+            hits.push((key, score));
+        }
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(hits)
+    }
+
+    /// Live documents carrying `term` in the `freq` field, counted up to
+    /// [`COMMON_DF`].
+    fn live_count(&self, term: &Term) -> Result<u64, CandidateIndexError> {
+        let searcher = self.reader.searcher();
+        let mut count = 0;
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.freq)?;
+            let Some(mut postings) = inverted
+                .read_postings(term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    count += 1;
+                    if count >= COMMON_DF {
+                        return Ok(count);
+                    }
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(count)
+    }
+
     fn query(&self, record: &FuzzyRecord) -> BooleanQuery {
         let f = self.fields;
         let term = |field: Field, text: &str| -> Box<dyn Query> {
@@ -358,9 +495,14 @@ impl CandidateIndex {
         let scoped = |grams: Vec<String>| -> Vec<String> {
             grams.into_iter().map(|g| format!("{area}|{g}")).collect()
         };
+        let name = self.grams(record.name_core().as_str());
+        let address = self.grams(&record.address().remainder);
+        let mut text = name.clone();
+        text.extend(address.iter().filter(|g| !name.contains(g)).cloned());
         let mut terms = Terms {
-            name: scoped(self.grams(record.name_core().as_str())),
-            address: scoped(self.grams(&record.address().remainder)),
+            name: scoped(name),
+            address: scoped(address),
+            text,
             family: (!record.family().is_empty()).then(|| format!("{area}|{}", record.family())),
             ..Terms::default()
         };
@@ -393,6 +535,20 @@ impl CandidateIndex {
         }
         out
     }
+}
+
+/// The index answers rarity questions from its `freq` terms (see the module
+/// documentation). An index error reads as a common value ([`COMMON_DF`],
+/// worth nothing): a failure can cost a link, never make one.
+impl Frequencies for CandidateIndex {
+    fn count(&self, field: FrequencyField, key: &str) -> u64 {
+        let term = Term::from_field_text(self.fields.freq, &frequency_term(field, key));
+        self.live_count(&term).unwrap_or(COMMON_DF)
+    }
+}
+
+fn frequency_term(field: FrequencyField, key: &str) -> String {
+    format!("{}|{key}", field.as_str())
 }
 
 fn area(record: &FuzzyRecord) -> &'static str {

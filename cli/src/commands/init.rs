@@ -12,7 +12,7 @@ use crate::output;
 pub async fn run(args: InitArgs, context: &Context) -> anyhow::Result<()> {
     let settings = args.hub.settings(None, None)?;
     hub::telemetry::init(settings.log_format, std::io::stderr);
-    let (state, admin_key) = hub::startup::open(&settings).await?;
+    let (state, admin_key) = hub::startup::open(&settings, hub::startup::Access::Beside).await?;
     state.store.close().await;
     let key = admin_key.map(|issued| issued.key);
     if context.json {

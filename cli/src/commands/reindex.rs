@@ -14,7 +14,7 @@ use crate::output::{self, number, or_dash};
 pub async fn run(args: ReindexArgs, context: &Context) -> anyhow::Result<()> {
     let settings = args.hub.settings(None, None)?;
     hub::telemetry::init(settings.log_format, std::io::stderr);
-    let (state, admin_key) = hub::startup::open(&settings).await?;
+    let (state, admin_key) = hub::startup::open(&settings, hub::startup::Access::Beside).await?;
     if let Some(issued) = admin_key {
         // An empty store: keep the key it just created from being lost.
         eprintln!(
@@ -25,7 +25,7 @@ pub async fn run(args: ReindexArgs, context: &Context) -> anyhow::Result<()> {
     }
     let spinner = output::spinner(context.json);
     spinner.set_message("rebuilding alerts from every stored merchant");
-    let report = hub::alerts::rebuild(&state.store).await;
+    let report = hub::alerts::rebuild(&state.store, &state.linker).await;
     spinner.finish_and_clear();
     state.store.close().await;
     let report = report.context("rebuilding the alerts")?;
@@ -38,7 +38,10 @@ pub async fn run(args: ReindexArgs, context: &Context) -> anyhow::Result<()> {
 
 /// The merchant count, then each alert changed, or why none is good news.
 fn print_report(report: &RebuildReport) {
-    println!("read {} merchants", report.merchants);
+    println!(
+        "read {} merchants; {} fuzzy links between them",
+        report.merchants, report.links
+    );
     if report.changes.is_empty() {
         println!("no alert changed: the stored alerts already equal a full rebuild");
         return;

@@ -1,7 +1,32 @@
 //! `mhub reindex` on the committed samples: a full rebuild of the alerts
 //! equals what incremental matching raised batch by batch (SPEC §5, §10).
 
+use serde_json::Value;
+
 use crate::helpers::{Server, hub_with_samples, json_lines, mhub, run, stderr, stdout};
+
+/// An alert as a finding: who, what kind, how strong, its status, and what
+/// ties the members. Left out are the parts a rebuild rightly refreshes: a
+/// fuzzy link's score and explanation carry rarity counts, which the store
+/// has grown since the batch that found the link (docs/matching.md).
+fn finding(alert: &Value) -> Value {
+    let mut links = alert["evidence"]["links"].clone();
+    for link in links.as_array_mut().into_iter().flatten() {
+        let fields = link.as_object_mut().expect("a link is an object");
+        fields.remove("score");
+        fields.remove("explanation");
+    }
+    serde_json::json!({
+        "id": alert["id"],
+        "type": alert["type"],
+        "subtype": alert["subtype"],
+        "members": alert["members"],
+        "score": alert["score"],
+        "status": alert["status"],
+        "fields": alert["evidence"]["fields"],
+        "links": links,
+    })
+}
 
 #[test]
 fn a_full_rebuild_after_the_sample_uploads_changes_no_alert() {
@@ -31,7 +56,10 @@ fn a_full_rebuild_after_the_sample_uploads_changes_no_alert() {
     assert!(stored > 200, "the samples hold 240 rows, a few invalid");
     assert_eq!(report[0]["changes"], serde_json::json!([]), "{}", report[0]);
     assert!(!before.is_empty());
-    assert_eq!(after, before);
+    assert_eq!(
+        after.iter().map(finding).collect::<Vec<_>>(),
+        before.iter().map(finding).collect::<Vec<_>>()
+    );
 
     let text = stdout(&table);
     assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use matcher::MerchantRecord;
 
 use super::{Affected, AlertChange, detect};
-use crate::store::{StoreError, WriteTx};
+use crate::linking::{LinkError, LinkSession};
+use crate::store::WriteTx;
 
 /// Rows per detection slice.
 pub const SLICE: usize = 5_000;
@@ -22,39 +23,47 @@ pub const SLICE: usize = 5_000;
 pub struct BatchMatcher {
     actor: String,
     affected: Affected,
-    rows: usize,
+    /// The slice's stored merchants, for fuzzy linking.
+    slice: Vec<(i64, MerchantRecord)>,
+    linking: LinkSession,
     changes: BTreeMap<i64, AlertChange>,
 }
 
 impl BatchMatcher {
-    /// Matching for the batch `actor` (`batch:<id>`).
-    pub fn new(actor: String) -> BatchMatcher {
+    /// Matching for the batch `actor` (`batch:<id>`), linking through `linking`.
+    pub fn new(actor: String, linking: LinkSession) -> BatchMatcher {
         BatchMatcher {
             actor,
             affected: Affected::default(),
-            rows: 0,
+            slice: Vec::new(),
+            linking,
             changes: BTreeMap::new(),
         }
     }
 
-    /// Note a stored row; runs detection when a slice is full.
+    /// Note a stored row (its store key and record); runs linking and
+    /// detection when a slice is full.
     pub async fn add(
         &mut self,
         tx: &mut WriteTx,
-        record: &MerchantRecord,
+        pk: i64,
+        record: MerchantRecord,
         now: &str,
-    ) -> Result<(), StoreError> {
-        self.affected.add(record);
-        self.rows += 1;
-        if self.rows >= SLICE {
+    ) -> Result<(), LinkError> {
+        self.affected.add(&record);
+        self.slice.push((pk, record));
+        if self.slice.len() >= SLICE {
             self.flush(tx, now).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), StoreError> {
+    async fn flush(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
         let affected = std::mem::take(&mut self.affected);
-        self.rows = 0;
+        // Links first: detection grows linked clusters along them.
+        self.linking
+            .link(tx, std::mem::take(&mut self.slice))
+            .await?;
         for change in detect(tx, &affected, &self.actor, now).await? {
             match self.changes.get_mut(&change.id) {
                 // Raised earlier in this batch: still "raised", now bigger.
@@ -67,13 +76,15 @@ impl BatchMatcher {
         Ok(())
     }
 
-    /// Match the last slice and return every alert the batch raised, grew or reopened.
+    /// Match the last slice and return every alert the batch raised, grew
+    /// or reopened, with the linking session to close once the batch has
+    /// committed ([`LinkSession::committed`]).
     pub async fn finish(
         mut self,
         tx: &mut WriteTx,
         now: &str,
-    ) -> Result<Vec<AlertChange>, StoreError> {
+    ) -> Result<(Vec<AlertChange>, LinkSession), LinkError> {
         self.flush(tx, now).await?;
-        Ok(self.changes.into_values().collect())
+        Ok((self.changes.into_values().collect(), self.linking))
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Affected, AlertChange, MAX_CLUSTER_PEOPLE, MAX_GLUE_PEOPLE, MIN_MERCHANTS};
 use crate::digest::sha256_hex;
-use crate::store::{AlertRow, AlertWrite, MemberRow, SharedValue, StoreError, WriteTx};
+use crate::store::{AlertRow, AlertWrite, LinkRow, MemberRow, SharedValue, StoreError, WriteTx};
 
 /// Find and store the alerts a batch raised, grew or reopened.
 pub async fn detect(
@@ -202,7 +202,44 @@ async fn linked_cluster(tx: &mut WriteTx, start: &str) -> Result<Cluster, StoreE
                 values.push(("account", m.account_token.clone(), m.account_masked.clone()));
             }
         }
+        // Fuzzy links: a merchant of this person scored as one person with
+        // another's merchant (premises, name family, controller, photo).
+        let mut linked = Vec::new();
+        for m in &merchants {
+            for link in tx.links_of(m.pk).await? {
+                if values_seen.insert(format!("link:{}-{}", link.left_pk, link.right_pk)) {
+                    linked.push(link);
+                }
+            }
+        }
+        let ends: Vec<i64> = linked
+            .iter()
+            .flat_map(|l| [l.left_pk, l.right_pk])
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let ends: BTreeMap<i64, MemberRow> = tx
+            .members_by_pk(&ends)
+            .await?
+            .into_iter()
+            .map(|m| (m.pk, m))
+            .collect();
         cluster.members.extend(merchants);
+        for link in linked {
+            let (Some(left), Some(right)) = (ends.get(&link.left_pk), ends.get(&link.right_pk))
+            else {
+                continue;
+            };
+            cluster.links.push(fuzzy_link_evidence(&link, left, right)?);
+            for end in [left, right] {
+                if cluster.people.len() >= MAX_CLUSTER_PEOPLE {
+                    break;
+                }
+                if cluster.people.insert(end.legal_rep_id_token.clone()) {
+                    queue.push(end.legal_rep_id_token.clone());
+                }
+            }
+        }
         for (kind, token, masked) in values {
             if !values_seen.insert(format!("{kind}:{token}")) {
                 continue;
@@ -244,8 +281,67 @@ async fn linked_cluster(tx: &mut WriteTx, start: &str) -> Result<Cluster, StoreE
         .members
         .sort_by(|a, b| (&a.acquirer, &a.merchant_id).cmp(&(&b.acquirer, &b.merchant_id)));
     cluster.members.dedup_by_key(|m| m.pk);
-    cluster.links.sort_by_key(|link| link.to_string());
+    // Ordered by what does not move as the store grows (not by a fuzzy
+    // link's score or rarity counts), so a rebuild lists the same links in
+    // the same order as incremental matching did.
+    cluster
+        .links
+        .sort_by_key(|link| stable_link(link).to_string());
     Ok(cluster)
+}
+
+/// A fuzzy link as evidence: which merchants, the rule, the signals that
+/// counted and the matcher's whole explanation. The explanation's `left`
+/// and `right` values belong to `merchants[0]` and `merchants[1]`, which is
+/// how [`super::redact_for`] masks another acquirer's side.
+fn fuzzy_link_evidence(
+    link: &LinkRow,
+    left: &MemberRow,
+    right: &MemberRow,
+) -> Result<Value, StoreError> {
+    let explanation: Value = serde_json::from_str(&link.explanation)?;
+    let signals: Vec<&str> = explanation["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["role"] != "ignored")
+        .filter_map(|e| e["signal"].as_str())
+        .collect();
+    Ok(json!({
+        "via": "fuzzy",
+        "rule": link.rule,
+        "merchants": [
+            {"acquirer": left.acquirer, "merchant_id": left.merchant_id},
+            {"acquirer": right.acquirer, "merchant_id": right.merchant_id},
+        ],
+        "legal_reps": [left.legal_rep_id_masked, right.legal_rep_id_masked],
+        "signals": signals,
+        "score": link.score,
+        "explanation": explanation,
+    }))
+}
+
+/// What a dismissal is remembered by: the evidence without the parts that
+/// move as the store grows (a fuzzy link's score and explanation carry
+/// rarity counts), so only a new member or a new tie reopens an alert.
+fn signature_basis(evidence: &Value) -> Value {
+    let mut basis = evidence.clone();
+    if let Some(links) = basis.get_mut("links").and_then(Value::as_array_mut) {
+        for link in links {
+            *link = stable_link(link);
+        }
+    }
+    basis
+}
+
+/// A link without its moving parts: a fuzzy link's score and explanation.
+fn stable_link(link: &Value) -> Value {
+    let mut link = link.clone();
+    if let Some(fields) = link.as_object_mut() {
+        fields.remove("score");
+        fields.remove("explanation");
+    }
+    link
 }
 
 /// Writes alerts: raise, grow, reopen, or leave alone.
@@ -293,10 +389,10 @@ impl Writer<'_, '_> {
         let total_weight: f64 = cluster
             .links
             .iter()
-            .filter_map(|link| link["weight"].as_f64())
+            .filter_map(|link| link["weight"].as_f64().or(link["score"].as_f64()))
             .sum();
         let evidence = json!({
-            "rule": "different legal-rep documents tied by rare shared phones or accounts",
+            "rule": "different legal-rep documents tied by rare shared phones or personal cards, or by fuzzy links (premises, shop-name family, controller, photo)",
             "legal_reps": cluster.masked_people.values().collect::<BTreeSet<_>>(),
             "links": cluster.links,
             "acquirers": acquirer_count(&cluster.members),
@@ -332,7 +428,8 @@ impl Writer<'_, '_> {
         // The signature covers who is involved and what ties them, not how
         // the shops are named today: a rename is not new evidence, so it
         // does not reopen a dismissal; a new member or a new tie does.
-        let signature = sha256_hex(format!("{members_json}\n{evidence}").as_bytes());
+        let basis = signature_basis(&evidence);
+        let signature = sha256_hex(format!("{members_json}\n{basis}").as_bytes());
         evidence["merchants"] = Value::Array(
             members
                 .iter()

@@ -10,20 +10,25 @@ use serde::{Deserialize, Serialize};
 
 use super::{Affected, AlertChange, detect};
 use crate::clock;
-use crate::store::{Store, StoreError};
+use crate::linking::{LinkError, Linker};
+use crate::store::Store;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RebuildReport {
     /// Merchants read.
     pub merchants: usize,
+    /// Fuzzy links found between them.
+    #[serde(default)]
+    pub links: usize,
     /// Alerts raised, grown or reopened by the rebuild (empty when the
     /// stored alerts were already complete).
     pub changes: Vec<AlertChange>,
 }
 
-/// Run detection over every stored merchant in one transaction.
-pub async fn rebuild(store: &Store) -> Result<RebuildReport, StoreError> {
+/// Rebuild the candidate index and every fuzzy link, then run detection
+/// over every stored merchant, in one transaction.
+pub async fn rebuild(store: &Store, linker: &Linker) -> Result<RebuildReport, LinkError> {
     const PAGE: i64 = 10_000;
     let mut affected = Affected::default();
     let mut merchants = 0;
@@ -47,7 +52,12 @@ pub async fn rebuild(store: &Store) -> Result<RebuildReport, StoreError> {
         }
     }
     let mut tx = store.begin_write().await?;
+    let links = linker.rebuild(store, &mut tx).await?;
     let changes = detect(&mut tx, &affected, "reindex", &clock::now()).await?;
     tx.commit().await?;
-    Ok(RebuildReport { merchants, changes })
+    Ok(RebuildReport {
+        merchants,
+        links,
+        changes,
+    })
 }

@@ -90,6 +90,11 @@ pub fn redact_for(
                 member.merchant_id = None;
             }
         }
+        if let Some(links) = evidence.get_mut("links").and_then(Value::as_array_mut) {
+            for link in links {
+                redact_fuzzy_link(link, own);
+            }
+        }
         if let Some(merchants) = evidence.get_mut("merchants").and_then(Value::as_array_mut) {
             for merchant in merchants {
                 if merchant["acquirer"].as_str() != own {
@@ -127,6 +132,36 @@ pub fn redact_for(
                 .collect()
         }),
     })
+}
+
+/// Mask another acquirer's side of a fuzzy link: its merchant number, and
+/// its name and address values in the explanation (`left` is the first
+/// merchant's value, `right` the second's).
+fn redact_fuzzy_link(link: &mut Value, own: Option<&str>) {
+    if link["via"] != "fuzzy" {
+        return;
+    }
+    let mut foreign = [false, false];
+    if let Some(merchants) = link.get_mut("merchants").and_then(Value::as_array_mut) {
+        for (side, merchant) in merchants.iter_mut().enumerate().take(2) {
+            if merchant["acquirer"].as_str() != own {
+                foreign[side] = true;
+                merchant["merchant_id"] = Value::Null;
+            }
+        }
+    }
+    let items = link
+        .get_mut("explanation")
+        .and_then(|e| e.get_mut("evidence"))
+        .and_then(Value::as_array_mut);
+    for item in items.into_iter().flatten() {
+        for (side, key) in ["left", "right"].into_iter().enumerate() {
+            if foreign[side] {
+                let masked = item[key].as_str().map(mask_name);
+                item[key] = masked.into();
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -106,6 +106,9 @@ pub enum IngestError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The candidate index failed.
+    #[error(transparent)]
+    Linking(#[from] crate::linking::LinkError),
     /// File-system trouble in the spool.
     #[error("spool I/O failed")]
     Io(#[from] std::io::Error),
@@ -128,7 +131,7 @@ impl IngestError {
             IngestError::TooManyRows { .. } => "too_many_rows",
             IngestError::Empty => "batch_empty",
             IngestError::NotAnAcquirer => "forbidden",
-            IngestError::Store(_) | IngestError::Io(_) => "internal",
+            IngestError::Store(_) | IngestError::Linking(_) | IngestError::Io(_) => "internal",
         }
     }
 
@@ -138,7 +141,7 @@ impl IngestError {
             IngestError::BodyTooLarge { .. } | IngestError::TooManyRows { .. } => 413,
             IngestError::UnsupportedMediaType => 415,
             IngestError::NotAnAcquirer => 403,
-            IngestError::Store(_) | IngestError::Io(_) => 500,
+            IngestError::Store(_) | IngestError::Linking(_) | IngestError::Io(_) => 500,
             _ => 400,
         }
     }
@@ -201,6 +204,8 @@ pub struct Ingestor {
     pub limits: Arc<Limits>,
     /// Where spooled and extracted files go.
     pub spool_dir: std::path::PathBuf,
+    /// Fuzzy linking of the batch's merchants.
+    pub linker: crate::linking::Linker,
 }
 
 /// The outcome of an upload that was read.
@@ -350,7 +355,10 @@ impl Ingestor {
             counts: BatchCounts::default(),
         };
         let now = received_at.clone();
-        let mut matching = BatchMatcher::new(format!("batch:{batch_id}"));
+        let mut matching = BatchMatcher::new(
+            format!("batch:{batch_id}"),
+            self.linker.begin(&self.store).await?,
+        );
         let mut seen_unknown_fields = std::collections::HashSet::new();
         while let Some(parsed) = receiver.recv().await {
             let (line, merchant_id, result, warnings) = match parsed {
@@ -395,14 +403,14 @@ impl Ingestor {
                         .upsert_merchant(acquirer, batch_id, &record, &now)
                         .await?
                     {
-                        UpsertOutcome::Created => {
+                        UpsertOutcome::Created { pk } => {
                             issues.counts.created += 1;
-                            matching.add(&mut tx, &record, &now).await?;
+                            matching.add(&mut tx, pk, record, &now).await?;
                             Vec::new()
                         }
-                        UpsertOutcome::Updated { .. } => {
+                        UpsertOutcome::Updated { pk, .. } => {
                             issues.counts.updated += 1;
-                            matching.add(&mut tx, &record, &now).await?;
+                            matching.add(&mut tx, pk, record, &now).await?;
                             Vec::new()
                         }
                         UpsertOutcome::Unchanged => {
@@ -454,7 +462,7 @@ impl Ingestor {
         }
         // Matching runs in the batch's transaction: the batch and the alerts
         // it raises are committed together, or neither is.
-        let alerts = matching.finish(&mut tx, &now).await?;
+        let (alerts, linking) = matching.finish(&mut tx, &now).await?;
         let counts = issues.counts;
         let result = BatchResult {
             batch_id,
@@ -481,6 +489,7 @@ impl Ingestor {
         tx.finish_batch(batch_id, &result.completed_at, &counts, &json)
             .await?;
         tx.commit().await?;
+        linking.committed(batch_id).await?;
         tracing::info!(
             batch_id,
             acquirer,

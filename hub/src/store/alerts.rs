@@ -130,7 +130,7 @@ pub struct AlertFilter {
     pub limit: i64,
 }
 
-const MEMBER_COLUMNS: &str = "m.id, m.acquirer, m.merchant_id, m.name, m.legal_rep_name, \
+pub(super) const MEMBER_COLUMNS: &str = "m.id, m.acquirer, m.merchant_id, m.name, m.legal_rep_name, \
      m.legal_rep_id_token, m.legal_rep_id_masked, m.legal_rep_phone_token, m.legal_rep_phone_masked, \
      m.contact_phone_token, m.contact_phone_masked, m.account_token, m.account_masked, \
      m.account_kind";
@@ -138,7 +138,7 @@ const MEMBER_COLUMNS: &str = "m.id, m.acquirer, m.merchant_id, m.name, m.legal_r
 const ALERT_COLUMNS: &str = "id, type, subtype, group_key, status, score, members, evidence, \
      signature, member_count, created_at, updated_at, decided_by, decided_at, reason";
 
-fn member_row(row: &AnyRow) -> Result<MemberRow, sqlx::Error> {
+pub(super) fn member_row(row: &AnyRow) -> Result<MemberRow, sqlx::Error> {
     Ok(MemberRow {
         pk: row.try_get("id")?,
         acquirer: row.try_get("acquirer")?,

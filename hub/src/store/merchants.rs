@@ -9,9 +9,14 @@ use super::{Store, StoreError, WriteTx};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsertOutcome {
     /// First time this merchant number was seen for the acquirer.
-    Created,
+    Created {
+        /// Its store key.
+        pk: i64,
+    },
     /// A new version was stored.
     Updated {
+        /// Its store key.
+        pk: i64,
         /// The new version number.
         version: i64,
     },
@@ -107,7 +112,10 @@ impl WriteTx {
                 .bind(now)
                 .fetch_one(self.conn())
                 .await?;
-                (row.try_get::<i64, _>("id")?, 1, UpsertOutcome::Created)
+                {
+                    let pk = row.try_get::<i64, _>("id")?;
+                    (pk, 1, UpsertOutcome::Created { pk })
+                }
             }
             Some(row) => {
                 let pk: i64 = row.try_get("id")?;
@@ -166,7 +174,7 @@ impl WriteTx {
                     .bind(pk)
                     .execute(self.conn())
                     .await?;
-                (pk, version, UpsertOutcome::Updated { version })
+                (pk, version, UpsertOutcome::Updated { pk, version })
             }
         };
 

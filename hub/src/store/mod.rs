@@ -16,6 +16,7 @@ mod alerts;
 mod batches;
 mod error;
 mod keys;
+mod links;
 mod merchants;
 mod photos;
 
@@ -31,6 +32,7 @@ pub use alerts::{AlertEventRow, AlertFilter, AlertRow, AlertWrite, MemberRow, Sh
 pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
 pub use error::StoreError;
 pub use keys::{KeyRow, NewKey};
+pub use links::LinkRow;
 pub use merchants::{MerchantRow, MerchantVersionRow, UpsertOutcome};
 pub use photos::PhotoMeta;
 
@@ -112,6 +114,11 @@ fn migrations(backend: Backend) -> Migrator {
                 "alerts",
                 include_str!("../../../migrations/sqlite/0002_alerts.sql"),
             ),
+            (
+                3,
+                "links",
+                include_str!("../../../migrations/sqlite/0003_links.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -123,6 +130,11 @@ fn migrations(backend: Backend) -> Migrator {
                 2,
                 "alerts",
                 include_str!("../../../migrations/postgres/0002_alerts.sql"),
+            ),
+            (
+                3,
+                "links",
+                include_str!("../../../migrations/postgres/0003_links.sql"),
             ),
         ],
     };

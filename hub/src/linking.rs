@@ -1,0 +1,421 @@
+//! Fuzzy links between merchants: nominees who share no identifier but one
+//! premises, a shop-name family, a controller's name on their cards, a photo
+//! (SPEC §5, `one_person_many_merchants` / `linked`).
+//!
+//! The matcher decides whether two merchants are one person
+//! ([`matcher::score`]); this module feeds it. It owns the hub's
+//! [`CandidateIndex`] (in `<data dir>/index`), which is both the candidate
+//! generator and the rarity statistics, and it writes the links it finds to
+//! the store (`match_links`), where detection reads them when it grows a
+//! linked cluster ([`crate::alerts`]).
+//!
+//! # Batches
+//!
+//! A batch is linked slice by slice inside its write transaction
+//! ([`LinkSession::link`]): the slice's merchants are added to the index and
+//! the index is committed, so each merchant's candidates include the rest of
+//! its slice and every earlier one; then each merchant is scored against its
+//! candidates and the links touching the slice are replaced in the store.
+//! Only one batch links at a time per hub (the session holds a lock): the
+//! index has one writer.
+//!
+//! # The index is derived state
+//!
+//! The store is the truth; the index follows it by the store's change
+//! sequence, the batch id. A batch's final index commit records its id
+//! ([`CandidateIndex::commit_at`]); commits in the middle of a batch record
+//! none. [`Linker::catch_up`] (at start-up, and before every batch) then
+//! knows what to do:
+//!
+//! - a recorded id: index the merchants written by later batches (a crash
+//!   between the database commit and the index commit, or another hub on
+//!   the same PostgreSQL);
+//! - no id (a crash in the middle of a batch, an index from an older
+//!   schema) or an id the store has not reached (a different database):
+//!   index everything again;
+//! - merchants indexed by a batch that then failed in this process are read
+//!   again from the store.
+//!
+//! A stale document can only add a candidate, which is scored against the
+//! store's record, or miscount a rarity until the next catch-up; it can
+//! never put a link in the store that the store's records do not support.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use matcher::{CandidateIndex, CandidateIndexError, FuzzyRecord, MerchantRecord, Rule};
+use thiserror::Error;
+use tokio::sync::OwnedMutexGuard;
+
+use crate::store::{LinkRow, Store, StoreError, WriteTx};
+
+/// Candidates scored per merchant. Nominee rings are a handful of shops and
+/// their members rank at the top (same door, same family, same controller);
+/// the rest of the top are neighbours, scored and dropped.
+pub const CANDIDATES: usize = 25;
+
+/// Merchants read per page when (re)indexing.
+const PAGE: i64 = 2_000;
+
+/// Why linking failed.
+#[derive(Debug, Error)]
+pub enum LinkError {
+    /// The candidate index failed.
+    #[error(transparent)]
+    Index(#[from] CandidateIndexError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The blocking task running the index panicked or was cancelled.
+    #[error("candidate index task failed: {0}")]
+    Task(String),
+    /// A panic while the index was locked.
+    #[error("candidate index lock poisoned by an earlier panic")]
+    Poisoned,
+}
+
+/// The hub's fuzzy linker: the candidate index and what it has caught up with.
+#[derive(Clone)]
+pub struct Linker {
+    index: Arc<Mutex<CandidateIndex>>,
+    progress: Arc<tokio::sync::Mutex<Progress>>,
+    /// The folder of a private index ([`Linker::private`]), removed with
+    /// the last clone.
+    _private: Option<Arc<tempfile::TempDir>>,
+}
+
+/// What the index may have that the store does not.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Merchants indexed by a batch of this process that did not commit.
+    dirty: BTreeSet<i64>,
+}
+
+/// The comparable form of a stored merchant, keyed by its store key.
+pub fn fuzzy_record(pk: i64, record: &MerchantRecord) -> FuzzyRecord {
+    FuzzyRecord::from_record(pk as u64, record)
+        .with_photo_hashes(record.photos.iter().map(|p| p.sha256.clone()))
+}
+
+impl Linker {
+    /// Open (or create) the index in `dir`. Call [`catch_up`](Self::catch_up)
+    /// before serving.
+    pub fn open(dir: &Path) -> Result<Linker, LinkError> {
+        Ok(Linker::with_index(CandidateIndex::open(dir)?, None))
+    }
+
+    /// A new, empty index in a temporary folder inside `parent`, removed
+    /// when the linker is dropped: for a tool that runs beside a hub holding
+    /// the data directory's own index (`mhub reindex` while `mhub serve`
+    /// runs). The store is the same, so what it derives is the same.
+    pub fn private(parent: &Path) -> Result<Linker, LinkError> {
+        let dir = tempfile::Builder::new()
+            .prefix("index-private-")
+            .tempdir_in(parent)
+            .map_err(|source| CandidateIndexError::CreateDirectory {
+                path: parent.to_owned(),
+                source,
+            })?;
+        let index = CandidateIndex::open(dir.path())?;
+        Ok(Linker::with_index(index, Some(Arc::new(dir))))
+    }
+
+    fn with_index(index: CandidateIndex, private: Option<Arc<tempfile::TempDir>>) -> Linker {
+        Linker {
+            index: Arc::new(Mutex::new(index)),
+            progress: Arc::new(tokio::sync::Mutex::new(Progress::default())),
+            _private: private,
+        }
+    }
+
+    /// Run `work` on the index on a blocking thread: tantivy's reads and
+    /// commits are synchronous I/O and must not stall the async workers.
+    async fn with<T, F>(&self, work: F) -> Result<T, LinkError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut CandidateIndex) -> Result<T, LinkError> + Send + 'static,
+    {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut index = index.lock().map_err(|_| LinkError::Poisoned)?;
+            work(&mut index)
+        })
+        .await
+        .map_err(|e| LinkError::Task(e.to_string()))?
+    }
+
+    /// Bring the index up to date with the store (see the module
+    /// documentation); returns how many merchants were indexed.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, LinkError> {
+        let mut progress = self.progress.lock().await;
+        self.catch_up_locked(store, &mut progress).await
+    }
+
+    async fn catch_up_locked(
+        &self,
+        store: &Store,
+        progress: &mut Progress,
+    ) -> Result<usize, LinkError> {
+        let last = store.last_batch_id().await?;
+        let recorded = self.with(|index| Ok(index.committed_sequence()?)).await?;
+        let since = match recorded.and_then(|s| i64::try_from(s).ok()) {
+            Some(s) if s <= last => s,
+            _ => {
+                self.with(|index| Ok(index.clear()?)).await?;
+                progress.dirty.clear();
+                0
+            }
+        };
+        if since == last && progress.dirty.is_empty() {
+            return Ok(0);
+        }
+        let dirty: Vec<i64> = progress.dirty.iter().copied().collect();
+        let records = store.current_records(&dirty).await?;
+        let mut indexed = records.len();
+        self.with(move |index| {
+            for pk in dirty {
+                index.remove(pk as u64);
+            }
+            for (pk, record) in &records {
+                index.add(&fuzzy_record(*pk, record))?;
+            }
+            Ok(())
+        })
+        .await?;
+        indexed += self.index_written_after(store, since).await?;
+        self.with(move |index| Ok(index.commit_at(last as u64)?))
+            .await?;
+        progress.dirty.clear();
+        if indexed > 0 {
+            tracing::info!(since, last, indexed, "candidate index caught up");
+        }
+        Ok(indexed)
+    }
+
+    /// Add every merchant written by a batch after `since` (uncommitted).
+    async fn index_written_after(&self, store: &Store, since: i64) -> Result<usize, LinkError> {
+        let mut after = 0;
+        let mut indexed = 0;
+        loop {
+            let page = store.current_records_page(since, after, PAGE).await?;
+            let Some((last, _)) = page.last() else {
+                return Ok(indexed);
+            };
+            after = *last;
+            indexed += page.len();
+            self.with(move |index| {
+                for (pk, record) in &page {
+                    index.add(&fuzzy_record(*pk, record))?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+    }
+
+    /// Start linking a batch: waits for any other batch, then catches up.
+    pub async fn begin(&self, store: &Store) -> Result<LinkSession, LinkError> {
+        let mut progress = self.progress.clone().lock_owned().await;
+        self.catch_up_locked(store, &mut progress).await?;
+        Ok(LinkSession {
+            linker: self.clone(),
+            progress,
+        })
+    }
+
+    /// Rebuild the index from the store and every link from the index
+    /// (`mhub reindex`), writing the links in `tx`. Returns the number of
+    /// links.
+    pub async fn rebuild(&self, store: &Store, tx: &mut WriteTx) -> Result<usize, LinkError> {
+        let mut progress = self.progress.lock().await;
+        let last = store.last_batch_id().await?;
+        self.with(|index| Ok(index.clear()?)).await?;
+        self.index_written_after(store, 0).await?;
+        self.with(move |index| Ok(index.commit_at(last as u64)?))
+            .await?;
+        progress.dirty.clear();
+
+        tx.clear_links().await?;
+        let mut links = 0;
+        let mut after = 0;
+        loop {
+            let page = store.current_records_page(0, after, PAGE).await?;
+            let Some((last_pk, _)) = page.last() else {
+                return Ok(links);
+            };
+            after = *last_pk;
+            let fuzzy = page.iter().map(|(pk, r)| fuzzy_record(*pk, r)).collect();
+            let candidates = self.candidates(fuzzy, false).await?;
+            let others = store.current_records(&candidates.to_load).await?;
+            let found = self.score(candidates, others).await?;
+            links += found.len();
+            tx.insert_links(&found).await?;
+        }
+    }
+
+    /// Candidates of each record (optionally adding the records to the
+    /// index and committing first), and the keys among them that are not
+    /// the records themselves: the records to load before scoring.
+    async fn candidates(
+        &self,
+        records: Vec<FuzzyRecord>,
+        add_first: bool,
+    ) -> Result<Candidates, LinkError> {
+        self.with(move |index| {
+            if add_first {
+                for record in &records {
+                    index.add(record)?;
+                }
+                // No sequence: a crash before the batch commits leaves an
+                // index that says it is current with nothing.
+                index.commit()?;
+            }
+            let per_record = records
+                .iter()
+                .map(|record| index.candidates(record, CANDIDATES))
+                .collect::<Result<Vec<_>, _>>()?;
+            let own: BTreeSet<u64> = records.iter().map(FuzzyRecord::key).collect();
+            let to_load = per_record
+                .iter()
+                .flatten()
+                .filter(|key| !own.contains(key))
+                .map(|key| *key as i64)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            Ok(Candidates {
+                records,
+                per_record,
+                to_load,
+            })
+        })
+        .await
+    }
+
+    /// Score records against their candidates, given the loaded others.
+    async fn score(
+        &self,
+        candidates: Candidates,
+        others: Vec<(i64, MerchantRecord)>,
+    ) -> Result<Vec<LinkRow>, LinkError> {
+        self.with(move |index| {
+            score_all(index, candidates.records, &candidates.per_record, &others)
+        })
+        .await
+    }
+
+    /// Merchants whose name or address is most like `text`, best first.
+    pub async fn search(&self, text: String, limit: usize) -> Result<Vec<(i64, f32)>, LinkError> {
+        self.with(move |index| {
+            Ok(index
+                .search(&text, limit)?
+                .into_iter()
+                .map(|(key, score)| (key as i64, score))
+                .collect())
+        })
+        .await
+    }
+}
+
+/// Records with their candidates.
+struct Candidates {
+    records: Vec<FuzzyRecord>,
+    /// `per_record[i]`: the candidates of `records[i]`.
+    per_record: Vec<Vec<u64>>,
+    /// Candidate keys that are not among `records`.
+    to_load: Vec<i64>,
+}
+
+/// One batch's use of the linker (see [`Linker::begin`]).
+pub struct LinkSession {
+    linker: Linker,
+    progress: OwnedMutexGuard<Progress>,
+}
+
+impl LinkSession {
+    /// Index a slice of the batch's stored merchants, find their links and
+    /// store them in `tx` (replacing any links the merchants had).
+    pub async fn link(
+        &mut self,
+        tx: &mut WriteTx,
+        slice: Vec<(i64, MerchantRecord)>,
+    ) -> Result<(), LinkError> {
+        if slice.is_empty() {
+            return Ok(());
+        }
+        let pks: Vec<i64> = slice.iter().map(|(pk, _)| *pk).collect();
+        // Until the batch commits, these documents are ahead of the store.
+        self.progress.dirty.extend(pks.iter().copied());
+        let fuzzy = slice.iter().map(|(pk, r)| fuzzy_record(*pk, r)).collect();
+        let candidates = self.linker.candidates(fuzzy, true).await?;
+        let others = tx.current_records(&candidates.to_load).await?;
+        let links = self.linker.score(candidates, others).await?;
+        tx.replace_links(&pks, &links).await?;
+        Ok(())
+    }
+
+    /// The batch committed: record that the index is current with it.
+    pub async fn committed(mut self, batch_id: i64) -> Result<(), LinkError> {
+        self.linker
+            .with(move |index| Ok(index.commit_at(batch_id as u64)?))
+            .await?;
+        self.progress.dirty.clear();
+        Ok(())
+    }
+}
+
+/// Score each record against its candidates (`candidates[i]` for
+/// `records[i]`), each pair once; `others` holds the candidates' records
+/// that are not among `records`. A candidate with no record is a document
+/// the store no longer backs, and is skipped.
+fn score_all(
+    index: &CandidateIndex,
+    records: Vec<FuzzyRecord>,
+    candidates: &[Vec<u64>],
+    others: &[(i64, MerchantRecord)],
+) -> Result<Vec<LinkRow>, LinkError> {
+    let keys: Vec<u64> = records.iter().map(FuzzyRecord::key).collect();
+    let mut by_key: HashMap<u64, FuzzyRecord> = records.into_iter().map(|r| (r.key(), r)).collect();
+    for (pk, record) in others {
+        by_key.insert(*pk as u64, fuzzy_record(*pk, record));
+    }
+    let mut pairs = BTreeSet::new();
+    let mut links = Vec::new();
+    for (key, candidates) in keys.iter().zip(candidates) {
+        let Some(a) = by_key.get(key) else { continue };
+        for candidate in candidates {
+            if !pairs.insert((*key.min(candidate), *key.max(candidate))) {
+                continue;
+            }
+            let Some(b) = by_key.get(candidate) else {
+                continue;
+            };
+            let Some(link) = matcher::score(a, b, index) else {
+                continue;
+            };
+            // One legal representative is the exact case, found by its
+            // document token; a stored link would only repeat it.
+            let Some(rule) = link.explanation.rule.filter(|r| *r != Rule::SameLegalRep) else {
+                continue;
+            };
+            links.push(LinkRow {
+                left_pk: link.left as i64,
+                right_pk: link.right as i64,
+                rule: rule.as_str().to_owned(),
+                score: link.score,
+                explanation: serde_json::to_string(&link.explanation).map_err(StoreError::from)?,
+            });
+        }
+    }
+    Ok(links)
+}
+
+/// A stored link's other end, seen from `pk`.
+pub fn other_end(link: &LinkRow, pk: i64) -> i64 {
+    if link.left_pk == pk {
+        link.right_pk
+    } else {
+        link.left_pk
+    }
+}

@@ -1,0 +1,230 @@
+//! Fuzzy links between merchants and the merchant records the linker reads:
+//! the SQL behind [`crate::linking`].
+//!
+//! Lists of keys are bound as `IN ($1, …, $n)` in chunks of [`CHUNK`]
+//! parameters: both backends accept that many, and one statement per chunk
+//! instead of one per key is what keeps a slice of thousands cheap.
+
+use matcher::MerchantRecord;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::alerts::{MEMBER_COLUMNS, member_row};
+use super::{MemberRow, Store, StoreError, WriteTx};
+
+/// Keys bound per statement.
+const CHUNK: usize = 500;
+
+/// A stored fuzzy link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRow {
+    /// The smaller merchant key.
+    pub left_pk: i64,
+    /// The larger merchant key.
+    pub right_pk: i64,
+    /// The matcher rule that fired (`co_located`, `controller`).
+    pub rule: String,
+    /// The link's score, 0–1.
+    pub score: f64,
+    /// The matcher's explanation as JSON.
+    pub explanation: String,
+}
+
+/// `$first, …, $(first + n - 1)`.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Current records with their keys, from `merchants` joined to the version
+/// it points at.
+const CURRENT_RECORDS: &str = "SELECT m.id, v.record FROM merchants m \
+     JOIN merchant_versions v ON v.merchant_pk = m.id AND v.version = m.version";
+
+fn record_row(row: &AnyRow) -> Result<(i64, MerchantRecord), StoreError> {
+    let pk: i64 = row.try_get("id")?;
+    let json: String = row.try_get("record")?;
+    Ok((pk, serde_json::from_str(&json)?))
+}
+
+fn link_row(row: &AnyRow) -> Result<LinkRow, sqlx::Error> {
+    Ok(LinkRow {
+        left_pk: row.try_get("left_pk")?,
+        right_pk: row.try_get("right_pk")?,
+        rule: row.try_get("rule")?,
+        score: row.try_get("score")?,
+        explanation: row.try_get("explanation")?,
+    })
+}
+
+impl WriteTx {
+    /// The current records of these merchants (those that exist), as this
+    /// transaction sees them.
+    pub async fn current_records(
+        &mut self,
+        pks: &[i64],
+    ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
+        current_records(self.conn(), pks).await
+    }
+
+    /// Replace every link touching `pks` with `links`.
+    pub async fn replace_links(
+        &mut self,
+        pks: &[i64],
+        links: &[LinkRow],
+    ) -> Result<(), StoreError> {
+        for chunk in pks.chunks(CHUNK) {
+            let list = placeholders(1, chunk.len());
+            for column in ["left_pk", "right_pk"] {
+                let sql = format!("DELETE FROM match_links WHERE {column} IN ({list})");
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for pk in chunk {
+                    query = query.bind(*pk);
+                }
+                query.execute(self.conn()).await?;
+            }
+        }
+        self.insert_links(links).await
+    }
+
+    /// Remove every link (for a rebuild).
+    pub async fn clear_links(&mut self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM match_links")
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Insert links, several rows per statement. A pair already stored
+    /// keeps its row (both sides of a slice may find the same pair).
+    pub async fn insert_links(&mut self, links: &[LinkRow]) -> Result<(), StoreError> {
+        const COLUMNS: usize = 5;
+        for chunk in links.chunks(CHUNK / COLUMNS) {
+            let values = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO match_links (left_pk, right_pk, rule, score, explanation) \
+                 VALUES {values} ON CONFLICT (left_pk, right_pk) DO NOTHING"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for link in chunk {
+                query = query
+                    .bind(link.left_pk)
+                    .bind(link.right_pk)
+                    .bind(&link.rule)
+                    .bind(link.score)
+                    .bind(&link.explanation);
+            }
+            query.execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
+    /// The links touching one merchant.
+    pub async fn links_of(&mut self, pk: i64) -> Result<Vec<LinkRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT left_pk, right_pk, rule, score, explanation FROM match_links \
+             WHERE left_pk = $1 OR right_pk = $1 ORDER BY left_pk, right_pk",
+        )
+        .bind(pk)
+        .fetch_all(self.conn())
+        .await?;
+        Ok(rows.iter().map(link_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Merchants by key, in key order.
+    pub async fn members_by_pk(&mut self, pks: &[i64]) -> Result<Vec<MemberRow>, StoreError> {
+        members_by_pk(self.conn(), pks).await
+    }
+}
+
+/// The rows of `sql` (which ends in `IN (`) for each chunk of `pks`.
+async fn rows_by_pk(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    pks: &[i64],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut out = Vec::with_capacity(pks.len());
+    for chunk in pks.chunks(CHUNK) {
+        let sql = format!("{sql}{})", placeholders(1, chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for pk in chunk {
+            query = query.bind(*pk);
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+async fn current_records(
+    conn: &mut sqlx::AnyConnection,
+    pks: &[i64],
+) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
+    let sql = format!("{CURRENT_RECORDS} WHERE m.id IN (");
+    rows_by_pk(conn, &sql, pks)
+        .await?
+        .iter()
+        .map(record_row)
+        .collect()
+}
+
+async fn members_by_pk(
+    conn: &mut sqlx::AnyConnection,
+    pks: &[i64],
+) -> Result<Vec<MemberRow>, StoreError> {
+    let sql = format!("SELECT {MEMBER_COLUMNS} FROM merchants m WHERE m.id IN (");
+    let mut members = rows_by_pk(conn, &sql, pks)
+        .await?
+        .iter()
+        .map(member_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    members.sort_by_key(|m| m.pk);
+    Ok(members)
+}
+
+impl Store {
+    /// A page of current records in key order, after `after_pk`, of the
+    /// merchants a batch after `since_batch` wrote (0: every merchant).
+    pub async fn current_records_page(
+        &self,
+        since_batch: i64,
+        after_pk: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
+        let sql =
+            format!("{CURRENT_RECORDS} WHERE m.batch_id > $1 AND m.id > $2 ORDER BY m.id LIMIT $3");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since_batch)
+            .bind(after_pk)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record_row).collect()
+    }
+
+    /// The current records of these merchants (those that exist).
+    pub async fn current_records(
+        &self,
+        pks: &[i64],
+    ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
+        current_records(&mut *self.pool.acquire().await?, pks).await
+    }
+
+    /// Merchants by key, in key order.
+    pub async fn members_by_pk(&self, pks: &[i64]) -> Result<Vec<MemberRow>, StoreError> {
+        members_by_pk(&mut *self.pool.acquire().await?, pks).await
+    }
+
+    /// The newest batch id (0 when there is none): the store's change
+    /// sequence, as far as the candidate index is concerned.
+    pub async fn last_batch_id(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS last FROM batches")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("last")?)
+    }
+}
