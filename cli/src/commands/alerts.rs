@@ -61,7 +61,7 @@ fn plan(args: AlertsListArgs) -> (AlertQuery, Option<u64>) {
 }
 
 /// Alerts newest first: every page, or the first `limit`.
-async fn list(
+pub(super) async fn list(
     client: &Client,
     filter: &AlertQuery,
     limit: Option<u64>,

@@ -1,42 +1,26 @@
 //! `mhub demo`: the one-command tour.
 //!
-//! Starts the hub in this process, gives every sample acquirer a key,
-//! uploads each acquirer's folder over HTTP with the same [`Uploader`] as
-//! `mhub upload`, and prints what the hub answered. Everything it reports
-//! comes from the batch results; nothing is computed on the side.
+//! Starts the hub in this process ([`LocalHub`]), gives every sample
+//! acquirer a key, uploads each acquirer's folder over HTTP with the same
+//! [`Uploader`](crate::upload::Uploader) as `mhub upload`, and prints what
+//! the hub answered. Everything it reports comes from the batch results;
+//! nothing is computed on the side.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use comfy_table::Cell;
-use hub::LogFormat;
-use hub::auth::{self, IssuedKey, Role};
+use hub::auth::IssuedKey;
 use hub::ingest::{BatchResult, Severity};
-use hub::store::Store;
 use reqwest::Url;
-use secrecy::SecretString;
-use tokio::sync::oneshot;
 
-use super::serve;
+use super::local_hub::{self, LocalHub, SampleAcquirer};
 use crate::args::DemoArgs;
 use crate::client::{Client, Page};
 use crate::output::{self, number};
-use crate::upload::{Plan, Source, Uploader};
-
-/// Rows per batch for the demo's uploads (the `mhub upload` default).
-const ROWS_PER_BATCH: u64 = 50_000;
-
-/// One acquirer's sample folder.
-struct SampleAcquirer {
-    /// Acquirer code: the folder's name.
-    code: String,
-    /// The folder.
-    folder: PathBuf,
-    /// What to upload.
-    plan: Plan,
-}
+use crate::upload::Source;
 
 /// What happened to one acquirer's upload.
 struct AcquirerOutcome {
@@ -52,147 +36,47 @@ struct AcquirerOutcome {
 
 /// Run the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let samples = find_samples(&args.samples)?;
+    let samples = local_hub::find_samples(&args.samples)?;
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     // The hub logs every request; keep stdout for the tour and the log in a file.
     let log_path = args.data_dir.join("demo.log");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .with_context(|| format!("opening {}", log_path.display()))?;
-    hub::telemetry::init(LogFormat::Text, std::sync::Mutex::new(log));
+    local_hub::log_to_file(&log_path)?;
 
-    let app = serve::build(args.settings()).await?;
-    let address = app.local_addr();
-    let url = Url::parse(&format!("http://{address}")).context("the hub's URL")?;
-    let admin_key = app.admin_key().cloned();
-    let store = app.state().store.clone();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let mut server = tokio::spawn(app.run_until_stopped(async {
-        let _ = stopped.await;
-    }));
-
+    let hub = LocalHub::start(args.settings(), "demo").await?;
     let tour = async {
-        let analyst = create_key(&store, Role::Analyst, None).await?;
-        Client::new(url.clone(), SecretString::from(analyst.key.as_str()))?
-            .health()
-            .await
-            .context("the demo hub does not answer /healthz")?;
+        let (analyst, _) = hub.analyst().await?;
         let mut outcomes = Vec::with_capacity(samples.len());
         for sample in &samples {
-            outcomes.push(upload(&url, &store, sample).await?);
+            outcomes.push(upload(&hub, sample).await?);
         }
         anyhow::Ok((analyst, outcomes))
     };
     let (analyst, outcomes) = match tour.await {
         Ok(done) => done,
         Err(error) => {
-            let _ = stop.send(());
-            let _ = server.await;
+            let _ = hub.stop().await;
             return Err(error);
         }
     };
 
-    print_summary(&url, admin_key.as_ref(), &analyst, &outcomes, &log_path);
+    print_summary(hub.url(), hub.admin_key(), &analyst, &outcomes, &log_path);
     if args.no_serve {
         println!(
-            "(--no-serve: the hub has stopped; to try these, run `mhub serve --data-dir {} --listen {address}`)",
-            args.data_dir.display()
+            "(--no-serve: the hub has stopped; to try these, run `mhub serve --data-dir {} --listen {}`)",
+            args.data_dir.display(),
+            hub.address()
         );
+        return hub.stop().await;
     }
-
-    if args.no_serve {
-        let _ = stop.send(());
-        server.await.context("the hub stopped abnormally")?;
-        return Ok(());
-    }
-    println!("serving on {url} until Ctrl-C");
-    tokio::select! {
-        () = serve::shutdown_signal() => {
-            let _ = stop.send(());
-            server.await.context("the hub stopped abnormally")?;
-        }
-        ended = &mut server => {
-            ended.context("the hub stopped abnormally")?;
-            bail!("the hub stopped unexpectedly; see {}", log_path.display());
-        }
-    }
-    Ok(())
-}
-
-/// Acquirer folders in `root`: named like an acquirer code (`ACQ01`) and
-/// holding a merchants file. Other folders are not batches and are skipped.
-fn find_samples(root: &Path) -> anyhow::Result<Vec<SampleAcquirer>> {
-    let entries = std::fs::read_dir(root).with_context(|| {
-        format!(
-            "cannot read the samples folder {}: generate one with \
-             `mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --out {}`",
-            root.display(),
-            root.display()
-        )
-    })?;
-    let mut samples = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("listing {}", root.display()))?
-            .path();
-        let Some(code) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
-            continue;
-        };
-        let has_merchants = ["merchants.jsonl", "merchants.csv"]
-            .iter()
-            .any(|name| path.join(name).is_file());
-        if !path.is_dir() || auth::validate_acquirer_code(&code).is_err() || !has_merchants {
-            continue;
-        }
-        let plan = Plan {
-            source: Source::of(&path)?,
-            all_or_nothing: false,
-            rows_per_batch: ROWS_PER_BATCH,
-        };
-        samples.push(SampleAcquirer {
-            code,
-            folder: path,
-            plan,
-        });
-    }
-    if samples.is_empty() {
-        bail!(
-            "{} holds no acquirer folders (ACQ01/merchants.jsonl, …): generate some with \
-             `mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --out {}`",
-            root.display(),
-            root.display()
-        );
-    }
-    samples.sort_by(|a, b| a.code.cmp(&b.code));
-    Ok(samples)
-}
-
-async fn create_key(
-    store: &Store,
-    role: Role,
-    acquirer: Option<&str>,
-) -> anyhow::Result<IssuedKey> {
-    auth::create_key(store, role, acquirer, Some("mhub demo"), "demo")
-        .await
-        .with_context(|| format!("creating the demo's {} key", role.as_str()))
+    println!("serving on {} until Ctrl-C", hub.url());
+    hub.serve_until_signal(&log_path).await
 }
 
 /// Give the acquirer a key and upload its folder over HTTP.
-async fn upload(
-    url: &Url,
-    store: &Store,
-    sample: &SampleAcquirer,
-) -> anyhow::Result<AcquirerOutcome> {
-    let key = create_key(store, Role::Acquirer, Some(&sample.code)).await?;
-    let client = Client::new(url.clone(), SecretString::from(key.key.as_str()))?;
+async fn upload(hub: &LocalHub, sample: &SampleAcquirer) -> anyhow::Result<AcquirerOutcome> {
     eprintln!("uploading {} as {}", sample.folder.display(), sample.code);
-    let results = Uploader::new(&client, true)
-        .run(&sample.plan, |_| Ok(()))
-        .await
-        .with_context(|| format!("uploading {}", sample.plan.source.path().display()))?;
+    let (key, client, results) = hub.upload(sample, true, |_| Ok(())).await?;
     let error_codes = error_codes(&client, &results).await?;
     let rejected: Vec<&str> = results
         .iter()

@@ -3,9 +3,12 @@
 
 mod alerts;
 mod batches;
+mod bench;
 mod demo;
+mod evaluate;
 mod init;
 mod keys;
+mod local_hub;
 mod merchants;
 mod people;
 mod reindex;
@@ -79,6 +82,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,
+        Command::Bench(args) => bench::run(args, &context).await,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `mhub samples generate`: the samplegen library behind a command.
+//! `mhub samples generate`: the samplegen library behind a command;
+//! `mhub samples evaluate` is in [`super::evaluate`].
 
 use anyhow::Context as _;
 use comfy_table::Cell;
@@ -10,7 +11,14 @@ use crate::output::{self, number};
 
 /// Run one `samples` subcommand.
 pub async fn run(command: SamplesCommand, context: &Context) -> anyhow::Result<()> {
-    let SamplesCommand::Generate(args) = command;
+    match command {
+        SamplesCommand::Generate(args) => generate(args, context).await,
+        SamplesCommand::Evaluate(args) => super::evaluate::run(args, context).await,
+    }
+}
+
+/// `mhub samples generate`.
+async fn generate(args: SamplesGenerateArgs, context: &Context) -> anyhow::Result<()> {
     let options = options(&args);
     let spinner = output::spinner(context.json);
     spinner.set_message(format!("writing samples to {}", args.out.display()));

@@ -8,10 +8,14 @@
 //! - `search`: finding one person's merchants by an identifier, the person view;
 //! - `reindex`: a full rebuild of the alerts equals incremental matching;
 //! - `samples`: `samples generate` and `demo`;
+//! - `evaluate`: `samples evaluate`, accuracy against the truth file;
+//! - `bench`: `bench`, the shape of its report on a small run;
 //! - `crash`: kill -9 during a large upload loses nothing acknowledged.
 
 mod alerts;
+mod bench;
 mod crash;
+mod evaluate;
 mod helpers;
 mod init;
 mod keys;
