@@ -50,7 +50,7 @@ impl BatchMatcher {
         record: MerchantRecord,
         now: &str,
     ) -> Result<(), LinkError> {
-        self.affected.add(&record);
+        self.affected.add(pk, &record);
         self.slice.push((pk, record));
         if self.slice.len() >= SLICE {
             self.flush(tx, now).await?;

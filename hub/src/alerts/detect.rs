@@ -4,30 +4,41 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::{Affected, AlertChange, MAX_CLUSTER_PEOPLE, MAX_GLUE_PEOPLE, MIN_MERCHANTS};
+use super::{Affected, AlertChange, MAX_CLUSTER_PEOPLE, MAX_GLUE_PEOPLE, MIN_MERCHANTS, Ties};
 use crate::digest::sha256_hex;
-use crate::store::{AlertRow, AlertWrite, LinkRow, MemberRow, SharedValue, StoreError, WriteTx};
+use crate::store::{
+    AlertRow, AlertWrite, Groups, LinkRow, MemberRow, SharedKind, SharedValue, StoreError, WriteTx,
+};
 
 /// Find and store the alerts a batch raised, grew or reopened.
+///
+/// The groups behind the slice's identifiers are read set-wise first (a few
+/// statements per kind of value, [`WriteTx::merchants_sharing_any`]), then
+/// judged in memory; only the groups that make an alert cost statements of
+/// their own. Most merchants share nothing, and they cost nothing more.
 pub async fn detect(
     tx: &mut WriteTx,
     affected: &Affected,
     actor: &str,
     now: &str,
 ) -> Result<Vec<AlertChange>, StoreError> {
+    let keys = |map: &BTreeMap<String, String>| map.keys().cloned().collect::<Vec<_>>();
+    let sns: Vec<String> = affected.terminal_sns.iter().cloned().collect();
+    let by_rep = groups(tx, SharedKind::LegalRep, &keys(&affected.legal_reps)).await?;
+    let by_sn = groups(tx, SharedKind::TerminalSn, &sns).await?;
+    let mut by_phone = groups(tx, SharedKind::Phone, &keys(&affected.phones)).await?;
+    let mut by_account = groups(tx, SharedKind::Account, &keys(&affected.accounts)).await?;
+
     let mut changes = Vec::new();
     let mut writer = Writer { tx, actor, now };
 
     for (token, masked) in &affected.legal_reps {
-        let members = writer
-            .tx
-            .merchants_sharing(SharedValue::LegalRep(token))
-            .await?;
-        if big_enough(&members) {
+        let members = group(&by_rep, token);
+        if big_enough(members) {
             let evidence = json!({
                 "rule": "one legal-rep document behind several merchants",
                 "fields": [{"field": "legal_rep.id", "masked": masked, "similarity": 1.0, "weight": 1.0}],
-                "acquirers": acquirer_count(&members),
+                "acquirers": acquirer_count(members),
             });
             let key = format!("id:{token}");
             changes.extend(
@@ -36,7 +47,7 @@ pub async fn detect(
                         "one_person_many_merchants",
                         Some("exact"),
                         &key,
-                        &members,
+                        members,
                         evidence,
                         1.0,
                     )
@@ -46,10 +57,7 @@ pub async fn detect(
     }
 
     for key in &affected.terminal_sns {
-        let members = writer
-            .tx
-            .merchants_sharing(SharedValue::TerminalSn(key))
-            .await?;
+        let members = group(&by_sn, key);
         if members.len() >= 2 {
             // Every spelling stored under the match key, read from the store,
             // so incremental and full detection describe it the same way.
@@ -57,7 +65,7 @@ pub async fn detect(
             let evidence = json!({
                 "rule": "one terminal serial number on several merchant numbers",
                 "fields": [{"field": "terminals.sn", "match_key": key, "written_as": spellings, "similarity": 1.0, "weight": 1.0}],
-                "acquirers": acquirer_count(&members),
+                "acquirers": acquirer_count(members),
             });
             changes.extend(
                 writer
@@ -65,7 +73,7 @@ pub async fn detect(
                         "one_terminal_many_merchants",
                         None,
                         &format!("sn:{key}"),
-                        &members,
+                        members,
                         evidence,
                         1.0,
                     )
@@ -74,11 +82,13 @@ pub async fn detect(
         }
     }
 
-    for (kind, values) in [("phone", &affected.phones), ("account", &affected.accounts)] {
+    for (kind, values, groups) in [
+        ("phone", &affected.phones, &by_phone),
+        ("account", &affected.accounts, &by_account),
+    ] {
         for (token, masked) in values {
-            let value = shared_value(kind, token);
-            let members = writer.tx.merchants_sharing(value).await?;
-            let people = people(&members);
+            let members = group(groups, token);
+            let people = people(members);
             if people.len() < 2 {
                 continue;
             }
@@ -102,7 +112,7 @@ pub async fn detect(
                         alert_type,
                         None,
                         &format!("{kind}:{token}"),
-                        &members,
+                        members,
                         evidence,
                         score,
                     )
@@ -111,9 +121,10 @@ pub async fn detect(
         }
     }
 
+    let seeds = linked_seeds(writer.tx, affected, &by_rep, &mut by_phone, &mut by_account).await?;
     let mut clustered: BTreeSet<String> = BTreeSet::new();
     for token in affected.legal_reps.keys() {
-        if clustered.contains(token) {
+        if !seeds.contains(token) || clustered.contains(token) {
             continue;
         }
         let cluster = linked_cluster(writer.tx, token).await?;
@@ -123,6 +134,97 @@ pub async fn detect(
         }
     }
     Ok(changes)
+}
+
+/// The groups of the `values` that two or more merchants hold: counted
+/// first, members read for the shared ones only (most values are one
+/// merchant's own).
+async fn groups(
+    tx: &mut WriteTx,
+    kind: SharedKind,
+    values: &[String],
+) -> Result<Groups, StoreError> {
+    let shared = tx.shared_among(kind, values).await?;
+    tx.merchants_sharing_any(kind, &shared).await
+}
+
+/// The merchants of one value's group (none when nobody else holds it).
+fn group<'g>(groups: &'g Groups, value: &str) -> &'g [MemberRow] {
+    groups.get(value).map_or(&[], Vec::as_slice)
+}
+
+/// The touched people who may be tied to someone else: one of their
+/// merchants has a legal-rep phone or personal card that glues (held as
+/// their own by 2 to [`MAX_GLUE_PEOPLE`] people), or a fuzzy link. The
+/// others are clusters of one, so the walk ([`linked_cluster`]) is skipped
+/// for them; this is the walk's first step, done for the whole slice at
+/// once. A person's merchants are the touched ones and, when they have
+/// several, their group in `by_rep`; groups of values the slice did not
+/// touch (an older merchant's phone) are read here into `phones` and
+/// `accounts`.
+async fn linked_seeds(
+    tx: &mut WriteTx,
+    affected: &Affected,
+    by_rep: &Groups,
+    phones: &mut Groups,
+    accounts: &mut Groups,
+) -> Result<BTreeSet<String>, StoreError> {
+    let mut ties: Vec<Ties> = affected.ties.clone();
+    ties.extend(by_rep.values().flatten().map(Ties::of));
+    let untouched = |groups: &Groups, touched: &BTreeMap<String, String>, values: Vec<&String>| {
+        values
+            .into_iter()
+            .filter(|v| !touched.contains_key(*v) && !groups.contains_key(*v))
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let more_phones = untouched(
+        phones,
+        &affected.phones,
+        ties.iter().filter_map(|t| t.phone.as_ref()).collect(),
+    );
+    let more_cards = untouched(
+        accounts,
+        &affected.accounts,
+        ties.iter().filter_map(|t| t.card.as_ref()).collect(),
+    );
+    phones.extend(groups(tx, SharedKind::Phone, &more_phones).await?);
+    accounts.extend(groups(tx, SharedKind::Account, &more_cards).await?);
+    let pks: Vec<i64> = ties
+        .iter()
+        .map(|t| t.pk)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let linked: BTreeSet<i64> = tx
+        .links_touching(&pks)
+        .await?
+        .iter()
+        .flat_map(|l| [l.left_pk, l.right_pk])
+        .collect();
+
+    let glues = |people: usize| (2..=MAX_GLUE_PEOPLE).contains(&people);
+    let mut seeds = BTreeSet::new();
+    for tie in &ties {
+        let by_phone = tie.phone.as_ref().is_some_and(|token| {
+            let own: BTreeSet<&str> = group(phones, token)
+                .iter()
+                .filter(|m| m.legal_rep_phone_token.as_ref() == Some(token))
+                .map(|m| m.legal_rep_id_token.as_str())
+                .collect();
+            glues(own.len())
+        });
+        let by_card = tie
+            .card
+            .as_ref()
+            .is_some_and(|token| glues(people(group(accounts, token)).len()));
+        if linked.contains(&tie.pk) || by_phone || by_card {
+            seeds.insert(tie.legal_rep.clone());
+        }
+    }
+    Ok(seeds)
 }
 
 fn shared_value<'a>(kind: &str, token: &'a str) -> SharedValue<'a> {

@@ -74,12 +74,44 @@ pub struct Affected {
     phones: BTreeMap<String, String>,
     accounts: BTreeMap<String, String>,
     terminal_sns: std::collections::BTreeSet<String>,
+    /// Each touched merchant's own values that may tie its legal
+    /// representative to another person (the `linked` case).
+    ties: Vec<Ties>,
+}
+
+/// What may tie a merchant's legal representative to another person: the
+/// merchant (for its fuzzy links), the legal representative's own phone and
+/// a personal card. A contact phone or a corporate account never does.
+#[derive(Debug, Clone)]
+struct Ties {
+    pk: i64,
+    legal_rep: String,
+    phone: Option<String>,
+    card: Option<String>,
+}
+
+impl Ties {
+    fn of(member: &crate::store::MemberRow) -> Ties {
+        Ties {
+            pk: member.pk,
+            legal_rep: member.legal_rep_id_token.clone(),
+            phone: member.legal_rep_phone_token.clone(),
+            card: (member.account_kind == "card").then(|| member.account_token.clone()),
+        }
+    }
 }
 
 impl Affected {
-    /// Note every identifier of a stored record.
-    pub fn add(&mut self, record: &MerchantRecord) {
+    /// Note every identifier of a stored record with store key `pk`.
+    pub fn add(&mut self, pk: i64, record: &MerchantRecord) {
         let rep = &record.legal_rep;
+        self.ties.push(Ties {
+            pk,
+            legal_rep: rep.id.token.to_string(),
+            phone: rep.phone.as_ref().map(|p| p.token.to_string()),
+            card: (record.settlement_account.kind == matcher::AccountKind::Card)
+                .then(|| record.settlement_account.number.token.to_string()),
+        });
         self.legal_reps
             .insert(rep.id.token.to_string(), rep.id.masked.clone());
         for phone in [&rep.phone, &record.contact_phone].into_iter().flatten() {
@@ -102,6 +134,7 @@ impl Affected {
 
     /// Note every identifier of a stored merchant (for rebuilds).
     pub fn add_member(&mut self, member: &crate::store::MemberRow) {
+        self.ties.push(Ties::of(member));
         self.legal_reps.insert(
             member.legal_rep_id_token.clone(),
             member.legal_rep_id_masked.clone(),

@@ -255,14 +255,13 @@ struct Issues {
     errors: Vec<BatchIssue>,
     warnings: Vec<BatchIssue>,
     counts: BatchCounts,
+    /// Recorded, not yet written.
+    pending: Vec<BatchIssueRow>,
 }
 
 impl Issues {
-    async fn record(
-        &mut self,
-        tx: &mut crate::store::WriteTx,
-        issue: &Issue,
-    ) -> Result<(), StoreError> {
+    /// Count an issue and keep it for the store (written by [`flush`](Self::flush)).
+    fn record(&mut self, issue: &Issue) {
         self.seq += 1;
         let (list, count, severity) = match issue.severity {
             Severity::Error => (&mut self.errors, &mut self.counts.error_count, "error"),
@@ -276,19 +275,112 @@ impl Issues {
         if list.len() < INLINE_ISSUES {
             list.push(BatchIssue::from(issue));
         }
-        tx.insert_batch_issue(
-            self.batch_id,
-            &BatchIssueRow {
-                seq: self.seq,
-                severity: severity.to_owned(),
-                line: issue.line as i64,
-                merchant_id: issue.merchant_id.clone(),
-                field: (!issue.field.is_empty()).then(|| issue.field.clone()),
-                code: issue.code.to_owned(),
-                message: issue.message.clone(),
-            },
-        )
-        .await
+        self.pending.push(BatchIssueRow {
+            seq: self.seq,
+            severity: severity.to_owned(),
+            line: issue.line as i64,
+            merchant_id: issue.merchant_id.clone(),
+            field: (!issue.field.is_empty()).then(|| issue.field.clone()),
+            code: issue.code.to_owned(),
+            message: issue.message.clone(),
+        });
+    }
+
+    /// Write the issues recorded since the last flush.
+    async fn flush(&mut self, tx: &mut crate::store::WriteTx) -> Result<(), StoreError> {
+        tx.insert_batch_issues(self.batch_id, &self.pending).await?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+/// A row read from the upload, waiting for its slice to be stored.
+struct PendingRow {
+    line: u64,
+    merchant_id: Option<String>,
+    result: Result<(matcher::MerchantRecord, Vec<PhotoMeta>), Vec<Issue>>,
+    warnings: Vec<Issue>,
+}
+
+/// Rows stored per write ([`crate::store::WriteTx::store_merchants`]): a
+/// few statements per slice instead of several per row.
+const STORE_SLICE: usize = 1_000;
+
+/// One batch's writing: its transaction state between slices.
+struct BatchWriter<'a> {
+    acquirer: &'a str,
+    batch_id: i64,
+    now: &'a str,
+    issues: Issues,
+    matching: BatchMatcher,
+    /// Fields already warned about as unknown: an extra vendor field on
+    /// every row is one warning, not a million.
+    unknown_fields: std::collections::HashSet<String>,
+}
+
+impl BatchWriter<'_> {
+    /// Store a slice of rows, then record their issues and counts in row
+    /// order and hand the stored records to matching.
+    async fn store(
+        &mut self,
+        tx: &mut crate::store::WriteTx,
+        rows: Vec<PendingRow>,
+    ) -> Result<(), IngestError> {
+        let valid = || rows.iter().filter_map(|row| row.result.as_ref().ok());
+        // Photo rows first: merchant_photos refers to them.
+        let photos: Vec<&PhotoMeta> = valid().flat_map(|(_, photos)| photos).collect();
+        tx.insert_photos(&photos, self.now).await?;
+        let records: Vec<&matcher::MerchantRecord> = valid().map(|(record, _)| record).collect();
+        let mut outcomes = tx
+            .store_merchants(self.acquirer, self.batch_id, &records, self.now)
+            .await?
+            .into_iter();
+        for row in rows {
+            let line = row.line;
+            let merchant_id = row.merchant_id.as_deref();
+            for warning in row.warnings {
+                if warning.code == "unknown_field"
+                    && !self.unknown_fields.insert(warning.field.clone())
+                {
+                    continue;
+                }
+                self.issues.record(&warning.at(line, merchant_id));
+            }
+            let row_errors = match row.result {
+                Ok((record, _)) => match outcomes.next().ok_or(StoreError::Conflict)? {
+                    UpsertOutcome::Created { pk } => {
+                        self.issues.counts.created += 1;
+                        self.matching.add(tx, pk, record, self.now).await?;
+                        Vec::new()
+                    }
+                    UpsertOutcome::Updated { pk, .. } => {
+                        self.issues.counts.updated += 1;
+                        self.matching.add(tx, pk, record, self.now).await?;
+                        Vec::new()
+                    }
+                    UpsertOutcome::Unchanged => {
+                        self.issues.counts.unchanged += 1;
+                        Vec::new()
+                    }
+                    UpsertOutcome::DuplicateInBatch => vec![Issue::error(
+                        "merchant_id",
+                        "duplicate_merchant_id",
+                        "this merchant_id already appeared earlier in the batch; the first row was kept",
+                    )],
+                },
+                Err(errors) => errors,
+            };
+            if row_errors.is_empty() {
+                self.issues.counts.accepted += 1;
+            } else {
+                self.issues.counts.rejected += 1;
+                for error in row_errors {
+                    self.issues.record(&error.at(line, merchant_id));
+                }
+            }
+        }
+        self.issues.flush(tx).await?;
+        Ok(())
     }
 }
 
@@ -347,96 +439,64 @@ impl Ingestor {
             Err(other) => return Err(other.into()),
         };
 
-        let mut issues = Issues {
+        let issues = Issues {
             batch_id,
             seq: 0,
             errors: Vec::new(),
             warnings: Vec::new(),
             counts: BatchCounts::default(),
+            pending: Vec::new(),
         };
         let now = received_at.clone();
-        let mut matching = BatchMatcher::new(
+        let matching = BatchMatcher::new(
             format!("batch:{batch_id}"),
             self.linker.begin(&self.store).await?,
         );
-        let mut seen_unknown_fields = std::collections::HashSet::new();
+        let mut writer = BatchWriter {
+            acquirer,
+            batch_id,
+            now: &now,
+            issues,
+            matching,
+            unknown_fields: std::collections::HashSet::new(),
+        };
+        let mut slice = Vec::with_capacity(STORE_SLICE);
         while let Some(parsed) = receiver.recv().await {
-            let (line, merchant_id, result, warnings) = match parsed {
+            match parsed {
                 Parsed::Warnings(warnings) => {
                     for warning in &warnings {
-                        issues.record(&mut tx, warning).await?;
+                        writer.issues.record(warning);
                     }
-                    continue;
                 }
                 Parsed::Row {
                     line,
                     merchant_id,
                     result,
                     warnings,
-                } => (line, merchant_id, result, warnings),
-            };
-            issues.counts.rows_total += 1;
-            if issues.counts.rows_total as u64 > self.limits.max_batch_rows {
-                tx.rollback().await?;
-                return Err(IngestError::TooManyRows {
-                    limit: self.limits.max_batch_rows,
-                });
-            }
-            for warning in warnings {
-                // An extra vendor field on every row is one warning, not a million.
-                if warning.code == "unknown_field"
-                    && !seen_unknown_fields.insert(warning.field.clone())
-                {
-                    continue;
-                }
-                issues
-                    .record(&mut tx, &warning.at(line, merchant_id.as_deref()))
-                    .await?;
-            }
-            let row_errors = match result {
-                Ok((record, photos)) => {
-                    // Photo rows first: merchant_photos refers to them.
-                    for meta in &photos {
-                        tx.insert_photo(meta, &now).await?;
+                } => {
+                    writer.issues.counts.rows_total += 1;
+                    if writer.issues.counts.rows_total as u64 > self.limits.max_batch_rows {
+                        tx.rollback().await?;
+                        return Err(IngestError::TooManyRows {
+                            limit: self.limits.max_batch_rows,
+                        });
                     }
-                    match tx
-                        .upsert_merchant(acquirer, batch_id, &record, &now)
-                        .await?
-                    {
-                        UpsertOutcome::Created { pk } => {
-                            issues.counts.created += 1;
-                            matching.add(&mut tx, pk, record, &now).await?;
-                            Vec::new()
-                        }
-                        UpsertOutcome::Updated { pk, .. } => {
-                            issues.counts.updated += 1;
-                            matching.add(&mut tx, pk, record, &now).await?;
-                            Vec::new()
-                        }
-                        UpsertOutcome::Unchanged => {
-                            issues.counts.unchanged += 1;
-                            Vec::new()
-                        }
-                        UpsertOutcome::DuplicateInBatch => vec![Issue::error(
-                            "merchant_id",
-                            "duplicate_merchant_id",
-                            "this merchant_id already appeared earlier in the batch; the first row was kept",
-                        )],
+                    slice.push(PendingRow {
+                        line,
+                        merchant_id,
+                        result,
+                        warnings,
+                    });
+                    if slice.len() >= STORE_SLICE {
+                        writer.store(&mut tx, std::mem::take(&mut slice)).await?;
                     }
-                }
-                Err(errors) => errors,
-            };
-            if row_errors.is_empty() {
-                issues.counts.accepted += 1;
-            } else {
-                issues.counts.rejected += 1;
-                for error in row_errors {
-                    issues
-                        .record(&mut tx, &error.at(line, merchant_id.as_deref()))
-                        .await?;
                 }
             }
         }
+        writer.store(&mut tx, slice).await?;
+        let BatchWriter {
+            issues, matching, ..
+        } = writer;
         match reader.await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {

@@ -5,6 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::in_list::rows_in;
 use super::{Store, StoreError, WriteTx};
 
 /// A merchant as detection sees it: identity and the tokens that tie it.
@@ -177,6 +178,10 @@ fn alert_row(row: &AnyRow) -> Result<AlertRow, sqlx::Error> {
     })
 }
 
+/// At most this many merchants of one group are read: past it, a value is a
+/// hub whatever its exact size.
+const GROUP_LIMIT: usize = 10_000;
+
 /// Which merchants share a value: the group queries of detection.
 #[derive(Debug, Clone, Copy)]
 pub enum SharedValue<'a> {
@@ -214,14 +219,150 @@ impl SharedValue<'_> {
         (
             format!(
                 "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE {condition} \
-                 ORDER BY m.acquirer, m.merchant_id LIMIT 10000"
+                 ORDER BY m.acquirer, m.merchant_id LIMIT {GROUP_LIMIT}"
             ),
             bind,
         )
     }
 }
 
+/// A kind of value merchants share, for the set-wise group queries of a
+/// detection slice ([`WriteTx::merchants_sharing_any`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedKind {
+    /// Legal representatives' document tokens.
+    LegalRep,
+    /// Phone tokens, as legal-rep or contact phone.
+    Phone,
+    /// Settlement account tokens.
+    Account,
+    /// Terminal SN match keys.
+    TerminalSn,
+}
+
+impl SharedKind {
+    /// The statements (each ending in `IN (`) whose rows are the values of
+    /// this kind held by two or more merchants, in column `shared` (with
+    /// the number of merchants holding it through that column, `n`).
+    fn count_prefixes(self) -> Vec<String> {
+        let by_column = |column: &str| {
+            format!(
+                "SELECT {column} AS shared, COUNT(*) AS n FROM merchants \
+                 WHERE {column} IN ("
+            )
+        };
+        match self {
+            SharedKind::LegalRep => vec![by_column("legal_rep_id_token")],
+            SharedKind::Phone => vec![
+                by_column("legal_rep_phone_token"),
+                by_column("contact_phone_token"),
+            ],
+            SharedKind::Account => vec![by_column("account_token")],
+            SharedKind::TerminalSn => vec![
+                "SELECT sn_key AS shared, COUNT(DISTINCT merchant_pk) AS n FROM terminals \
+                 WHERE sn_key IN ("
+                    .to_owned(),
+            ],
+        }
+    }
+
+    /// The statements (each ending in `IN (`) whose rows are the merchants
+    /// sharing a value of this kind, the value in column `shared`.
+    fn prefixes(self) -> Vec<String> {
+        let by_column = |column: &str| {
+            format!(
+                "SELECT m.{column} AS shared, {MEMBER_COLUMNS} FROM merchants m WHERE m.{column} IN ("
+            )
+        };
+        match self {
+            SharedKind::LegalRep => vec![by_column("legal_rep_id_token")],
+            SharedKind::Phone => vec![
+                by_column("legal_rep_phone_token"),
+                by_column("contact_phone_token"),
+            ],
+            SharedKind::Account => vec![by_column("account_token")],
+            SharedKind::TerminalSn => vec![format!(
+                "SELECT DISTINCT t.sn_key AS shared, {MEMBER_COLUMNS} FROM terminals t \
+                 JOIN merchants m ON m.id = t.merchant_pk WHERE t.sn_key IN ("
+            )],
+        }
+    }
+}
+
+/// The merchants sharing each value, each group in acquirer and merchant
+/// number order, as [`WriteTx::merchants_sharing`] gives one group.
+pub type Groups = std::collections::HashMap<String, Vec<MemberRow>>;
+
 impl WriteTx {
+    /// Which of `values` (of one kind) two or more merchants hold: counting
+    /// is an index-only scan answered by a few rows, so detection reads the
+    /// members of shared values only. A phone held by one merchant as both
+    /// its legal-rep and contact phone counts twice; its group then shows
+    /// one merchant, and nothing comes of it.
+    pub async fn shared_among(
+        &mut self,
+        kind: SharedKind,
+        values: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for prefix in kind.count_prefixes() {
+            let (conn, backend) = self.conn_for_lists();
+            // GROUP BY follows the list, so this is not rows_in's shape.
+            for chunk in values.chunks(super::in_list::CHUNK) {
+                let sql = format!(
+                    "{prefix}{}) GROUP BY shared",
+                    super::in_list::marks(chunk.len())
+                );
+                let mut query = sqlx::query(super::in_list::for_backend(&sql, backend));
+                for value in chunk {
+                    query = query.bind(value.clone());
+                }
+                for row in query.fetch_all(&mut *conn).await? {
+                    let shared: String = row.try_get("shared")?;
+                    let n: i64 = row.try_get("n")?;
+                    *counts.entry(shared).or_default() += n;
+                }
+            }
+        }
+        let mut shared: Vec<String> = counts
+            .into_iter()
+            .filter(|(_, n)| *n >= 2)
+            .map(|(value, _)| value)
+            .collect();
+        shared.sort();
+        Ok(shared)
+    }
+
+    /// The merchants sharing each of `values` (of one kind), grouped by
+    /// value: what [`merchants_sharing`](Self::merchants_sharing) answers for
+    /// one value, for a whole slice in a few statements. A value nobody
+    /// holds has no group.
+    pub async fn merchants_sharing_any(
+        &mut self,
+        kind: SharedKind,
+        values: &[String],
+    ) -> Result<Groups, StoreError> {
+        let mut groups = Groups::new();
+        for prefix in kind.prefixes() {
+            let (conn, backend) = self.conn_for_lists();
+            for row in rows_in(conn, backend, &prefix, &[], values).await? {
+                let shared: String = row.try_get("shared")?;
+                let member = member_row(&row)?;
+                let group = groups.entry(shared).or_default();
+                // One merchant may hold a phone both as legal-rep and as
+                // contact phone, or carry two terminals of one SN.
+                if !group.iter().any(|m| m.pk == member.pk) {
+                    group.push(member);
+                }
+            }
+        }
+        for group in groups.values_mut() {
+            group.sort_by(|a, b| (&a.acquirer, &a.merchant_id).cmp(&(&b.acquirer, &b.merchant_id)));
+            group.truncate(GROUP_LIMIT);
+        }
+        Ok(groups)
+    }
+
     /// The merchants sharing a value, ordered by acquirer and merchant number.
     pub async fn merchants_sharing(
         &mut self,
@@ -269,24 +410,27 @@ impl WriteTx {
         subtype: &str,
         merchant_pks: &[i64],
     ) -> Result<Vec<AlertRow>, StoreError> {
-        let mut found: Vec<AlertRow> = Vec::new();
-        for pk in merchant_pks {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {ALERT_COLUMNS} FROM alerts WHERE type = $1 AND subtype = $2 AND id IN \
-                 (SELECT alert_id FROM alert_members WHERE merchant_pk = $3)"
-            )))
-            .bind(alert_type)
-            .bind(subtype)
-            .bind(*pk)
-            .fetch_all(self.conn())
-            .await?;
-            for row in rows {
-                let alert = alert_row(&row)?;
-                if !found.iter().any(|a| a.id == alert.id) {
-                    found.push(alert);
-                }
-            }
-        }
+        let prefix = "SELECT DISTINCT a.id FROM alerts a JOIN alert_members am ON am.alert_id = a.id \
+             WHERE a.type = ? AND a.subtype = ? AND am.merchant_pk IN (";
+        let (conn, backend) = self.conn_for_lists();
+        let mut ids: Vec<i64> =
+            rows_in(conn, backend, prefix, &[alert_type, subtype], merchant_pks)
+                .await?
+                .iter()
+                .map(|row| row.try_get("id"))
+                .collect::<Result<_, _>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        let (conn, backend) = self.conn_for_lists();
+        let rows = rows_in(
+            conn,
+            backend,
+            &format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id IN ("),
+            &[],
+            &ids,
+        )
+        .await?;
+        let mut found = rows.iter().map(alert_row).collect::<Result<Vec<_>, _>>()?;
         found.sort_by_key(|a| a.id);
         Ok(found)
     }

@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::in_list::{MAX_INSERT_PARAMS, for_backend, rows};
 use super::{Store, StoreError, WriteTx};
 
 /// A completed batch as stored.
@@ -186,26 +187,33 @@ impl WriteTx {
         Ok(row.try_get("id")?)
     }
 
-    /// Record one error or warning.
-    pub async fn insert_batch_issue(
+    /// Record issues of a batch, several rows per statement.
+    pub async fn insert_batch_issues(
         &mut self,
         batch_id: i64,
-        issue: &BatchIssueRow,
+        issues: &[BatchIssueRow],
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO batch_issues (batch_id, seq, severity, line, merchant_id, field, code, message) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(batch_id)
-        .bind(issue.seq)
-        .bind(&issue.severity)
-        .bind(issue.line)
-        .bind(&issue.merchant_id)
-        .bind(&issue.field)
-        .bind(&issue.code)
-        .bind(&issue.message)
-        .execute(self.conn())
-        .await?;
+        const COLUMNS: usize = 8;
+        for chunk in issues.chunks(MAX_INSERT_PARAMS / COLUMNS) {
+            let sql = format!(
+                "INSERT INTO batch_issues (batch_id, seq, severity, line, merchant_id, field, code, message) \
+                 VALUES {}",
+                rows(chunk.len(), COLUMNS)
+            );
+            let mut query = sqlx::query(for_backend(&sql, self.backend));
+            for issue in chunk {
+                query = query
+                    .bind(batch_id)
+                    .bind(issue.seq)
+                    .bind(&issue.severity)
+                    .bind(issue.line)
+                    .bind(&issue.merchant_id)
+                    .bind(&issue.field)
+                    .bind(&issue.code)
+                    .bind(&issue.message);
+            }
+            query.execute(self.conn()).await?;
+        }
         Ok(())
     }
 

@@ -1,19 +1,15 @@
 //! Fuzzy links between merchants and the merchant records the linker reads:
-//! the SQL behind [`crate::linking`].
-//!
-//! Lists of keys are bound as `IN ($1, …, $n)` in chunks of [`CHUNK`]
-//! parameters: both backends accept that many, and one statement per chunk
-//! instead of one per key is what keeps a slice of thousands cheap.
+//! the SQL behind [`crate::linking`]. Lists of keys go through
+//! [`super::in_list`].
 
 use matcher::MerchantRecord;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::Backend;
 use super::alerts::{MEMBER_COLUMNS, member_row};
+use super::in_list::{MAX_INSERT_PARAMS, for_backend, rows, rows_in};
 use super::{MemberRow, Store, StoreError, WriteTx};
-
-/// Keys bound per statement.
-const CHUNK: usize = 500;
 
 /// A stored fuzzy link.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,14 +24,6 @@ pub struct LinkRow {
     pub score: f64,
     /// The matcher's explanation as JSON.
     pub explanation: String,
-}
-
-/// `$first, …, $(first + n - 1)`.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Current records with their keys, from `merchants` joined to the version
@@ -66,7 +54,8 @@ impl WriteTx {
         &mut self,
         pks: &[i64],
     ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
-        current_records(self.conn(), pks).await
+        let (conn, backend) = self.conn_for_lists();
+        current_records(conn, backend, pks).await
     }
 
     /// Replace every link touching `pks` with `links`.
@@ -75,16 +64,10 @@ impl WriteTx {
         pks: &[i64],
         links: &[LinkRow],
     ) -> Result<(), StoreError> {
-        for chunk in pks.chunks(CHUNK) {
-            let list = placeholders(1, chunk.len());
-            for column in ["left_pk", "right_pk"] {
-                let sql = format!("DELETE FROM match_links WHERE {column} IN ({list})");
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for pk in chunk {
-                    query = query.bind(*pk);
-                }
-                query.execute(self.conn()).await?;
-            }
+        for column in ["left_pk", "right_pk"] {
+            let sql = format!("DELETE FROM match_links WHERE {column} IN (");
+            let (conn, backend) = self.conn_for_lists();
+            rows_in(conn, backend, &sql, &[], pks).await?;
         }
         self.insert_links(links).await
     }
@@ -101,16 +84,13 @@ impl WriteTx {
     /// keeps its row (both sides of a slice may find the same pair).
     pub async fn insert_links(&mut self, links: &[LinkRow]) -> Result<(), StoreError> {
         const COLUMNS: usize = 5;
-        for chunk in links.chunks(CHUNK / COLUMNS) {
-            let values = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
-                .collect::<Vec<_>>()
-                .join(", ");
+        for chunk in links.chunks(MAX_INSERT_PARAMS / COLUMNS) {
             let sql = format!(
                 "INSERT INTO match_links (left_pk, right_pk, rule, score, explanation) \
-                 VALUES {values} ON CONFLICT (left_pk, right_pk) DO NOTHING"
+                 VALUES {} ON CONFLICT (left_pk, right_pk) DO NOTHING",
+                rows(chunk.len(), COLUMNS)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = sqlx::query(for_backend(&sql, self.backend));
             for link in chunk {
                 query = query
                     .bind(link.left_pk)
@@ -122,6 +102,23 @@ impl WriteTx {
             query.execute(self.conn()).await?;
         }
         Ok(())
+    }
+
+    /// The links touching any of these merchants, each once, in key order.
+    pub async fn links_touching(&mut self, pks: &[i64]) -> Result<Vec<LinkRow>, StoreError> {
+        let mut links = Vec::new();
+        for column in ["left_pk", "right_pk"] {
+            let prefix = format!(
+                "SELECT left_pk, right_pk, rule, score, explanation FROM match_links WHERE {column} IN ("
+            );
+            let (conn, backend) = self.conn_for_lists();
+            for row in rows_in(conn, backend, &prefix, &[], pks).await? {
+                links.push(link_row(&row)?);
+            }
+        }
+        links.sort_by_key(|l| (l.left_pk, l.right_pk));
+        links.dedup_by_key(|l| (l.left_pk, l.right_pk));
+        Ok(links)
     }
 
     /// The links touching one merchant.
@@ -138,34 +135,18 @@ impl WriteTx {
 
     /// Merchants by key, in key order.
     pub async fn members_by_pk(&mut self, pks: &[i64]) -> Result<Vec<MemberRow>, StoreError> {
-        members_by_pk(self.conn(), pks).await
+        let (conn, backend) = self.conn_for_lists();
+        members_by_pk(conn, backend, pks).await
     }
-}
-
-/// The rows of `sql` (which ends in `IN (`) for each chunk of `pks`.
-async fn rows_by_pk(
-    conn: &mut sqlx::AnyConnection,
-    sql: &str,
-    pks: &[i64],
-) -> Result<Vec<AnyRow>, StoreError> {
-    let mut out = Vec::with_capacity(pks.len());
-    for chunk in pks.chunks(CHUNK) {
-        let sql = format!("{sql}{})", placeholders(1, chunk.len()));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for pk in chunk {
-            query = query.bind(*pk);
-        }
-        out.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
 }
 
 async fn current_records(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     pks: &[i64],
 ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
     let sql = format!("{CURRENT_RECORDS} WHERE m.id IN (");
-    rows_by_pk(conn, &sql, pks)
+    rows_in(conn, backend, &sql, &[], pks)
         .await?
         .iter()
         .map(record_row)
@@ -174,10 +155,11 @@ async fn current_records(
 
 async fn members_by_pk(
     conn: &mut sqlx::AnyConnection,
+    backend: Backend,
     pks: &[i64],
 ) -> Result<Vec<MemberRow>, StoreError> {
     let sql = format!("SELECT {MEMBER_COLUMNS} FROM merchants m WHERE m.id IN (");
-    let mut members = rows_by_pk(conn, &sql, pks)
+    let mut members = rows_in(conn, backend, &sql, &[], pks)
         .await?
         .iter()
         .map(member_row)
@@ -211,12 +193,12 @@ impl Store {
         &self,
         pks: &[i64],
     ) -> Result<Vec<(i64, MerchantRecord)>, StoreError> {
-        current_records(&mut *self.pool.acquire().await?, pks).await
+        current_records(&mut *self.pool.acquire().await?, self.backend, pks).await
     }
 
     /// Merchants by key, in key order.
     pub async fn members_by_pk(&self, pks: &[i64]) -> Result<Vec<MemberRow>, StoreError> {
-        members_by_pk(&mut *self.pool.acquire().await?, pks).await
+        members_by_pk(&mut *self.pool.acquire().await?, self.backend, pks).await
     }
 
     /// The newest batch id (0 when there is none): the store's change

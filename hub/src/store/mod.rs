@@ -2,7 +2,8 @@
 //!
 //! One code path serves both backends. Queries are runtime `sqlx::query` calls
 //! through the `Any` driver with `$N` placeholders, which SQLite and
-//! PostgreSQL both accept; the schema differs only where the DDL must
+//! PostgreSQL both accept (set-wise statements over thousands of values
+//! write `?` instead and are numbered for PostgreSQL: see [`in_list`]); the schema differs only where the DDL must
 //! (identity columns, float type), in `migrations/sqlite` and
 //! `migrations/postgres`. Compile-time checked `query!` macros would bind us
 //! to one backend and to a database at build time, so we do not use them.
@@ -15,6 +16,7 @@
 mod alerts;
 mod batches;
 mod error;
+mod in_list;
 mod keys;
 mod links;
 mod merchants;
@@ -28,7 +30,9 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use alerts::{AlertEventRow, AlertFilter, AlertRow, AlertWrite, MemberRow, SharedValue};
+pub use alerts::{
+    AlertEventRow, AlertFilter, AlertRow, AlertWrite, Groups, MemberRow, SharedKind, SharedValue,
+};
 pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
 pub use error::StoreError;
 pub use keys::{KeyRow, NewKey};
@@ -78,6 +82,7 @@ pub struct Store {
 /// A write transaction; on SQLite it also holds the store's write lock.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
@@ -96,6 +101,12 @@ impl WriteTx {
 
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    /// The connection and the backend, for the set-wise statements of
+    /// [`in_list`].
+    fn conn_for_lists(&mut self) -> (&mut sqlx::AnyConnection, Backend) {
+        (&mut self.tx, self.backend)
     }
 }
 
@@ -213,7 +224,11 @@ impl Store {
             ),
             Backend::Postgres => (None, self.pool.begin().await?),
         };
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            backend: self.backend,
+            _guard: guard,
+        })
     }
 
     /// Close every connection (used before a clean shutdown).

@@ -25,7 +25,7 @@ async fn a_changed_row_adds_a_version_and_an_identical_row_adds_none(backend: Ba
     let (_, third) = app
         .upload(&key, JSONL, jsonl(&[merchant(2), renamed]))
         .await;
-    assert_eq!(third["unchanged"], 2);
+    assert_eq!(third["unchanged"], 2, "{third}");
 
     let (status, current) = app.get(&key, "/v1/merchants/ACQ01/898440358120001").await;
     assert_eq!(status, 200);
