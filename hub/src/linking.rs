@@ -39,6 +39,18 @@
 //! A stale document can only add a candidate, which is scored against the
 //! store's record, or miscount a rarity until the next catch-up; it can
 //! never put a link in the store that the store's records do not support.
+//!
+//! # The record cache
+//!
+//! Scoring needs each candidate's comparable form ([`FuzzyRecord`]), and
+//! deriving it (reading the record from the store, parsing its address
+//! against the gazetteer, folding its names) cost more than everything else
+//! linking does. So the linker keeps the form of every record it indexes,
+//! up to [`CACHED_RECORDS`], beside the index and under the same lock; a
+//! candidate that is not there is read from the store and derived as
+//! before. The cache follows the index exactly: a record replaced in the
+//! index is replaced here, a document removed is removed, and the records
+//! of a batch that did not commit are dropped with its documents.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -57,6 +69,11 @@ pub const CANDIDATES: usize = 25;
 
 /// Merchants read per page when (re)indexing.
 const PAGE: i64 = 2_000;
+
+/// Comparable forms kept in memory (about 1 KiB each): enough for every
+/// merchant of a large deployment. Past it, records are derived again from
+/// the store when they are candidates.
+pub const CACHED_RECORDS: usize = 2_000_000;
 
 /// Why linking failed.
 #[derive(Debug, Error)]
@@ -78,11 +95,47 @@ pub enum LinkError {
 /// The hub's fuzzy linker: the candidate index and what it has caught up with.
 #[derive(Clone)]
 pub struct Linker {
-    index: Arc<Mutex<CandidateIndex>>,
+    derived: Arc<Mutex<Derived>>,
     progress: Arc<tokio::sync::Mutex<Progress>>,
     /// The folder of a private index ([`Linker::private`]), removed with
     /// the last clone.
     _private: Option<Arc<tempfile::TempDir>>,
+}
+
+/// The state derived from the store: the index and the record cache.
+struct Derived {
+    index: CandidateIndex,
+    records: HashMap<u64, Arc<FuzzyRecord>>,
+}
+
+impl Derived {
+    /// Index a record and keep its form (while the cache has room).
+    fn add(&mut self, record: FuzzyRecord) -> Result<Arc<FuzzyRecord>, CandidateIndexError> {
+        self.index.add(&record)?;
+        let form = Arc::new(record);
+        self.keep(&form);
+        Ok(form)
+    }
+
+    /// Keep a form in the cache, replacing an older one of its key, while
+    /// the cache has room.
+    fn keep(&mut self, form: &Arc<FuzzyRecord>) {
+        if self.records.len() < CACHED_RECORDS || self.records.contains_key(&form.key()) {
+            self.records.insert(form.key(), form.clone());
+        }
+    }
+
+    /// Remove a record's document and form.
+    fn remove(&mut self, key: u64) {
+        self.index.remove(key);
+        self.records.remove(&key);
+    }
+
+    /// Remove every document and form.
+    fn clear(&mut self) -> Result<(), CandidateIndexError> {
+        self.records.clear();
+        self.index.clear()
+    }
 }
 
 /// What the index may have that the store does not.
@@ -123,23 +176,27 @@ impl Linker {
 
     fn with_index(index: CandidateIndex, private: Option<Arc<tempfile::TempDir>>) -> Linker {
         Linker {
-            index: Arc::new(Mutex::new(index)),
+            derived: Arc::new(Mutex::new(Derived {
+                index,
+                records: HashMap::new(),
+            })),
             progress: Arc::new(tokio::sync::Mutex::new(Progress::default())),
             _private: private,
         }
     }
 
-    /// Run `work` on the index on a blocking thread: tantivy's reads and
-    /// commits are synchronous I/O and must not stall the async workers.
+    /// Run `work` on the derived state on a blocking thread: tantivy's
+    /// reads and commits are synchronous I/O and must not stall the async
+    /// workers.
     async fn with<T, F>(&self, work: F) -> Result<T, LinkError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut CandidateIndex) -> Result<T, LinkError> + Send + 'static,
+        F: FnOnce(&mut Derived) -> Result<T, LinkError> + Send + 'static,
     {
-        let index = self.index.clone();
+        let derived = self.derived.clone();
         tokio::task::spawn_blocking(move || {
-            let mut index = index.lock().map_err(|_| LinkError::Poisoned)?;
-            work(&mut index)
+            let mut derived = derived.lock().map_err(|_| LinkError::Poisoned)?;
+            work(&mut derived)
         })
         .await
         .map_err(|e| LinkError::Task(e.to_string()))?
@@ -158,11 +215,13 @@ impl Linker {
         progress: &mut Progress,
     ) -> Result<usize, LinkError> {
         let last = store.last_batch_id().await?;
-        let recorded = self.with(|index| Ok(index.committed_sequence()?)).await?;
+        let recorded = self
+            .with(|derived| Ok(derived.index.committed_sequence()?))
+            .await?;
         let since = match recorded.and_then(|s| i64::try_from(s).ok()) {
             Some(s) if s <= last => s,
             _ => {
-                self.with(|index| Ok(index.clear()?)).await?;
+                self.with(|derived| Ok(derived.clear()?)).await?;
                 progress.dirty.clear();
                 0
             }
@@ -173,18 +232,18 @@ impl Linker {
         let dirty: Vec<i64> = progress.dirty.iter().copied().collect();
         let records = store.current_records(&dirty).await?;
         let mut indexed = records.len();
-        self.with(move |index| {
+        self.with(move |derived| {
             for pk in dirty {
-                index.remove(pk as u64);
+                derived.remove(pk as u64);
             }
             for (pk, record) in &records {
-                index.add(&fuzzy_record(*pk, record))?;
+                derived.add(fuzzy_record(*pk, record))?;
             }
             Ok(())
         })
         .await?;
         indexed += self.index_written_after(store, since).await?;
-        self.with(move |index| Ok(index.commit_at(last as u64)?))
+        self.with(move |derived| Ok(derived.index.commit_at(last as u64)?))
             .await?;
         progress.dirty.clear();
         if indexed > 0 {
@@ -204,9 +263,9 @@ impl Linker {
             };
             after = *last;
             indexed += page.len();
-            self.with(move |index| {
+            self.with(move |derived| {
                 for (pk, record) in &page {
-                    index.add(&fuzzy_record(*pk, record))?;
+                    derived.add(fuzzy_record(*pk, record))?;
                 }
                 Ok(())
             })
@@ -230,9 +289,9 @@ impl Linker {
     pub async fn rebuild(&self, store: &Store, tx: &mut WriteTx) -> Result<usize, LinkError> {
         let mut progress = self.progress.lock().await;
         let last = store.last_batch_id().await?;
-        self.with(|index| Ok(index.clear()?)).await?;
+        self.with(|derived| Ok(derived.clear()?)).await?;
         self.index_written_after(store, 0).await?;
-        self.with(move |index| Ok(index.commit_at(last as u64)?))
+        self.with(move |derived| Ok(derived.index.commit_at(last as u64)?))
             .await?;
         progress.dirty.clear();
 
@@ -245,8 +304,7 @@ impl Linker {
                 return Ok(links);
             };
             after = *last_pk;
-            let fuzzy = page.iter().map(|(pk, r)| fuzzy_record(*pk, r)).collect();
-            let candidates = self.candidates(fuzzy, false).await?;
+            let candidates = self.candidates(Pending::Indexed(page)).await?;
             let others = store.current_records(&candidates.to_load).await?;
             let found = self.score(candidates, others).await?;
             links += found.len();
@@ -254,61 +312,85 @@ impl Linker {
         }
     }
 
-    /// Candidates of each record (optionally adding the records to the
-    /// index and committing first), and the keys among them that are not
-    /// the records themselves: the records to load before scoring.
-    async fn candidates(
-        &self,
-        records: Vec<FuzzyRecord>,
-        add_first: bool,
-    ) -> Result<Candidates, LinkError> {
-        self.with(move |index| {
-            if add_first {
-                for record in &records {
-                    index.add(record)?;
+    /// The candidates of each record (adding the records to the index
+    /// first, when they are new), with the forms of the records and
+    /// candidates the cache holds, and the keys of those it does not: the
+    /// records to read from the store before scoring.
+    async fn candidates(&self, pending: Pending) -> Result<Candidates, LinkError> {
+        self.with(move |derived| {
+            let records: Vec<Arc<FuzzyRecord>> = match pending {
+                Pending::New(records) => {
+                    let forms = records
+                        .into_iter()
+                        .map(|record| derived.add(record))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // No sequence: a crash before the batch commits leaves an
+                    // index that says it is current with nothing.
+                    derived.index.commit()?;
+                    forms
                 }
-                // No sequence: a crash before the batch commits leaves an
-                // index that says it is current with nothing.
-                index.commit()?;
-            }
+                Pending::Indexed(stored) => stored
+                    .iter()
+                    .map(|(pk, record)| match derived.records.get(&(*pk as u64)) {
+                        Some(form) => form.clone(),
+                        None => Arc::new(fuzzy_record(*pk, record)),
+                    })
+                    .collect(),
+            };
             let per_record = records
                 .iter()
-                .map(|record| index.candidates(record, CANDIDATES))
+                .map(|record| derived.index.candidates(record, CANDIDATES))
                 .collect::<Result<Vec<_>, _>>()?;
-            let own: BTreeSet<u64> = records.iter().map(FuzzyRecord::key).collect();
-            let to_load = per_record
-                .iter()
-                .flatten()
-                .filter(|key| !own.contains(key))
-                .map(|key| *key as i64)
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            let keys: Vec<u64> = records.iter().map(|r| r.key()).collect();
+            let mut forms: HashMap<u64, Arc<FuzzyRecord>> =
+                records.into_iter().map(|r| (r.key(), r)).collect();
+            let mut to_load = BTreeSet::new();
+            for key in per_record.iter().flatten() {
+                if forms.contains_key(key) {
+                    continue;
+                }
+                match derived.records.get(key) {
+                    Some(form) => {
+                        forms.insert(*key, form.clone());
+                    }
+                    None => {
+                        to_load.insert(*key as i64);
+                    }
+                }
+            }
             Ok(Candidates {
-                records,
+                keys,
                 per_record,
-                to_load,
+                forms,
+                to_load: to_load.into_iter().collect(),
             })
         })
         .await
     }
 
-    /// Score records against their candidates, given the loaded others.
+    /// Score records against their candidates, given the records read from
+    /// the store (which join the cache).
     async fn score(
         &self,
-        candidates: Candidates,
+        mut candidates: Candidates,
         others: Vec<(i64, MerchantRecord)>,
     ) -> Result<Vec<LinkRow>, LinkError> {
-        self.with(move |index| {
-            score_all(index, candidates.records, &candidates.per_record, &others)
+        self.with(move |derived| {
+            for (pk, record) in &others {
+                let form = Arc::new(fuzzy_record(*pk, record));
+                derived.keep(&form);
+                candidates.forms.insert(form.key(), form);
+            }
+            score_all(&derived.index, &candidates)
         })
         .await
     }
 
     /// Merchants whose name or address is most like `text`, best first.
     pub async fn search(&self, text: String, limit: usize) -> Result<Vec<(i64, f32)>, LinkError> {
-        self.with(move |index| {
-            Ok(index
+        self.with(move |derived| {
+            Ok(derived
+                .index
                 .search(&text, limit)?
                 .into_iter()
                 .map(|(key, score)| (key as i64, score))
@@ -318,12 +400,25 @@ impl Linker {
     }
 }
 
+/// The records to link: new ones of a batch, or ones already indexed (a
+/// rebuild).
+enum Pending {
+    /// New records of a batch: added to the index first.
+    New(Vec<FuzzyRecord>),
+    /// Stored records already indexed (a rebuild); their forms come from
+    /// the cache, or are derived from the records.
+    Indexed(Vec<(i64, MerchantRecord)>),
+}
+
 /// Records with their candidates.
 struct Candidates {
-    records: Vec<FuzzyRecord>,
-    /// `per_record[i]`: the candidates of `records[i]`.
+    /// The records' keys.
+    keys: Vec<u64>,
+    /// `per_record[i]`: the candidates of `keys[i]`.
     per_record: Vec<Vec<u64>>,
-    /// Candidate keys that are not among `records`.
+    /// The forms at hand, of records and candidates.
+    forms: HashMap<u64, Arc<FuzzyRecord>>,
+    /// Keys of records and candidates whose form is not at hand.
     to_load: Vec<i64>,
 }
 
@@ -348,7 +443,7 @@ impl LinkSession {
         // Until the batch commits, these documents are ahead of the store.
         self.progress.dirty.extend(pks.iter().copied());
         let fuzzy = slice.iter().map(|(pk, r)| fuzzy_record(*pk, r)).collect();
-        let candidates = self.linker.candidates(fuzzy, true).await?;
+        let candidates = self.linker.candidates(Pending::New(fuzzy)).await?;
         let others = tx.current_records(&candidates.to_load).await?;
         let links = self.linker.score(candidates, others).await?;
         tx.replace_links(&pks, &links).await?;
@@ -358,40 +453,31 @@ impl LinkSession {
     /// The batch committed: record that the index is current with it.
     pub async fn committed(mut self, batch_id: i64) -> Result<(), LinkError> {
         self.linker
-            .with(move |index| Ok(index.commit_at(batch_id as u64)?))
+            .with(move |derived| Ok(derived.index.commit_at(batch_id as u64)?))
             .await?;
         self.progress.dirty.clear();
         Ok(())
     }
 }
 
-/// Score each record against its candidates (`candidates[i]` for
-/// `records[i]`), each pair once; `others` holds the candidates' records
-/// that are not among `records`. A candidate with no record is a document
-/// the store no longer backs, and is skipped.
-fn score_all(
-    index: &CandidateIndex,
-    records: Vec<FuzzyRecord>,
-    candidates: &[Vec<u64>],
-    others: &[(i64, MerchantRecord)],
-) -> Result<Vec<LinkRow>, LinkError> {
-    let keys: Vec<u64> = records.iter().map(FuzzyRecord::key).collect();
-    let mut by_key: HashMap<u64, FuzzyRecord> = records.into_iter().map(|r| (r.key(), r)).collect();
-    for (pk, record) in others {
-        by_key.insert(*pk as u64, fuzzy_record(*pk, record));
-    }
+/// Score each record against its candidates, each pair once. A key with
+/// no form is a document the store no longer backs, and is skipped.
+fn score_all(index: &CandidateIndex, candidates: &Candidates) -> Result<Vec<LinkRow>, LinkError> {
+    // Counts do not change while a slice is scored: ask the index once per key.
+    let frequencies = matcher::Memoised::new(index);
+    let forms = &candidates.forms;
     let mut pairs = BTreeSet::new();
     let mut links = Vec::new();
-    for (key, candidates) in keys.iter().zip(candidates) {
-        let Some(a) = by_key.get(key) else { continue };
-        for candidate in candidates {
-            if !pairs.insert((*key.min(candidate), *key.max(candidate))) {
+    for (key, others) in candidates.keys.iter().zip(&candidates.per_record) {
+        let Some(a) = forms.get(key) else { continue };
+        for other in others {
+            if !pairs.insert((*key.min(other), *key.max(other))) {
                 continue;
             }
-            let Some(b) = by_key.get(candidate) else {
+            let Some(b) = forms.get(other) else {
                 continue;
             };
-            let Some(link) = matcher::score(a, b, index) else {
+            let Some(link) = matcher::score(a, b, &frequencies) else {
                 continue;
             };
             // One legal representative is the exact case, found by its

@@ -118,6 +118,46 @@ where
     }
 }
 
+/// Answers from `inner`, asking it once per key: scoring a slice of
+/// merchants against their candidates asks for the same keys again and
+/// again (a record's premises for each of its candidates), and the hub's
+/// counts cost a lookup in every index segment. Counts do not change while
+/// one slice is scored, so a memo per slice is exact.
+pub struct Memoised<'f, F: ?Sized> {
+    inner: &'f F,
+    memo: std::cell::RefCell<HashMap<FrequencyField, HashMap<String, u64>>>,
+}
+
+impl<'f, F: Frequencies + ?Sized> Memoised<'f, F> {
+    /// A memo over `inner`, empty.
+    pub fn new(inner: &'f F) -> Memoised<'f, F> {
+        Memoised {
+            inner,
+            memo: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl<F: Frequencies + ?Sized> Frequencies for Memoised<'_, F> {
+    fn count(&self, field: FrequencyField, key: &str) -> u64 {
+        if let Some(n) = self
+            .memo
+            .borrow()
+            .get(&field)
+            .and_then(|keys| keys.get(key))
+        {
+            return *n;
+        }
+        let n = self.inner.count(field, key);
+        self.memo
+            .borrow_mut()
+            .entry(field)
+            .or_default()
+            .insert(key.to_owned(), n);
+        n
+    }
+}
+
 /// Document frequencies kept in memory: add each stored record once,
 /// remove it when it changes or goes.
 #[derive(Debug, Clone, Default)]

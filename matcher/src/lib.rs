@@ -66,7 +66,9 @@ pub use candidates::{CandidateIndex, CandidateIndexError};
 pub use cluster::{UnionFind, clusters};
 pub use error::Error;
 pub use explanation::{Category, Evidence, Explanation, Role, Rule, Signal};
-pub use frequency::{COMMON_DF, Frequencies, FrequencyField, FrequencyTable, RARE_DF, rarity};
+pub use frequency::{
+    COMMON_DF, Frequencies, FrequencyField, FrequencyTable, Memoised, RARE_DF, rarity,
+};
 pub use fuzzy::{FuzzyRecord, family_key, person_key};
 pub use gazetteer::{Division, DivisionLevel, Gazetteer};
 pub use mcc::{Mcc, MccError};

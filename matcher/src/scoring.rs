@@ -126,6 +126,9 @@ pub fn score<F>(a: &FuzzyRecord, b: &FuzzyRecord, frequencies: &F) -> Option<Lin
 where
     F: Frequencies + ?Sized,
 {
+    if !may_link(a, b) {
+        return None;
+    }
     let (left, right) = ordered(a, b);
     let explanation = evaluate(left, right, frequencies);
     explanation.is_link().then(|| Link {
@@ -144,6 +147,28 @@ where
 {
     let (left, right) = ordered(a, b);
     evaluate(left, right, frequencies)
+}
+
+/// Whether `a` and `b` could link at all. Every rule needs an anchor, and
+/// an anchor is one legal representative, the same premises within one area,
+/// or a controller's name across both within one city; this checks those
+/// necessary conditions without rarity counts or explanations, so the
+/// candidates that cannot link (nearly all: neighbours on one street) cost a
+/// few comparisons instead of a full [`evaluate`]. [`score`] agrees with
+/// [`explain`] whatever this answers, as a test checks.
+fn may_link(a: &FuzzyRecord, b: &FuzzyRecord) -> bool {
+    if a.legal_rep_id().token == b.legal_rep_id().token {
+        return true;
+    }
+    let same = |x: Option<crate::RegionCode>, y: Option<crate::RegionCode>| matches!((x, y), (Some(x), Some(y)) if x.as_str() == y.as_str());
+    if same(a.area(), b.area()) && a.premises().compare(b.premises()).is_ok() {
+        return true;
+    }
+    let holds = |card: &FuzzyRecord, other: &FuzzyRecord| {
+        card.controller()
+            .is_some_and(|x| other.controller() == Some(x) || other.legal_rep_name() == x)
+    };
+    same(a.city_area(), b.city_area()) && (holds(a, b) || holds(b, a))
 }
 
 fn ordered<'r>(a: &'r FuzzyRecord, b: &'r FuzzyRecord) -> (&'r FuzzyRecord, &'r FuzzyRecord) {
@@ -1016,6 +1041,21 @@ mod tests {
             };
             prop_assert_eq!(weights(&ab), weights(&ba));
             prop_assert_eq!(score(&ra, &rb, &freq), score(&rb, &ra, &freq));
+        }
+
+        #[test]
+        fn the_quick_may_link_check_never_drops_a_link(
+            a in arb_record(),
+            b in arb_record(),
+            counts in 0u64..150,
+        ) {
+            let (ra, rb) = (FuzzyRecord::from_record(1, &a), FuzzyRecord::from_record(2, &b));
+            let freq = |_: FrequencyField, key: &str| counts + key.len() as u64 % 3;
+            let full = explain(&ra, &rb, &freq);
+            prop_assert_eq!(score(&ra, &rb, &freq).is_some(), full.is_link());
+            if full.is_link() {
+                prop_assert!(may_link(&ra, &rb));
+            }
         }
     }
 }
