@@ -166,8 +166,8 @@ pub enum Command {
     ///   search          --searches requests GET /v1/search?q= drawn evenly
     ///                   from the generated files: names, addresses, ID
     ///                   numbers and phones as written there; latency
-    ///                   percentiles over the answered ones (the hub refuses
-    ///                   free text while text search is not built);
+    ///                   percentiles over the answered ones (names and
+    ///                   addresses go to the fuzzy text index);
     ///   memory          peak resident memory (VmHWM) of this process, which
     ///                   holds the generator, the client and the hub.
     ///
@@ -334,24 +334,31 @@ pub enum MerchantsCommand {
         #[arg(long)]
         versions: bool,
     },
-    /// Find merchants by an identifier, across acquirers
+    /// Find merchants by an identifier or by name and address, across acquirers
     ///
     /// QUERY is a resident ID, mobile phone, unified social credit code
     /// (USCC), settlement account number, terminal SN or merchant number,
-    /// written any way (spaces, dashes, full-width digits, +86). The hub
+    /// written any way (spaces, dashes, full-width digits, +86): the hub
     /// tokenises it and looks up the token; the raw value is never stored
-    /// or logged. Free text such as a name is refused (not_an_identifier).
-    /// Another acquirer's merchants show masked, without merchant numbers,
-    /// to an acquirer key.
+    /// or logged. Any other QUERY is free text, matched fuzzily against
+    /// merchant names and addresses (traditional characters, full-width
+    /// digits and Chinese numerals are folded): the best --limit hits come
+    /// first, each with its relevance. Another acquirer's merchants show
+    /// masked, without merchant numbers, to an acquirer key.
     ///
     /// Examples:
     ///   mhub merchants search 11010519491231002X
     ///   mhub merchants search "+86 138-0013-8000" --json
     ///   mhub merchants search "SN: N5-000001"
+    ///   mhub merchants search 老王烟酒 --limit 5
+    ///   mhub merchants search "建设路五十七号"
     #[command(verbatim_doc_comment)]
     Search {
-        /// The identifier to look for.
+        /// The identifier, name or address to look for.
         query: String,
+        /// Free-text hits to show (1-100).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
     },
 }
 

@@ -190,11 +190,11 @@ impl Client {
     }
 
     /// `GET /v1/search?q=QUERY`: merchants holding this identifier.
-    pub async fn search(&self, query: &str) -> anyhow::Result<SearchResult> {
+    pub async fn search(&self, query: &str, limit: u16) -> anyhow::Result<SearchResult> {
         self.call(
             Method::GET,
             &["v1", "search"],
-            &[("q", query.to_owned())],
+            &[("q", query.to_owned()), ("limit", limit.to_string())],
             |r| r,
         )
         .await

@@ -146,22 +146,32 @@ pub fn issues_table<'a>(issues: impl IntoIterator<Item = &'a BatchIssue>) -> Tab
 
 /// Merchants found by a search or behind a person, one row each; another
 /// acquirer's merchant number is `-` when the hub left it out.
+/// Free-text hits carry a relevance column; identifier hits do not.
 pub fn hits_table(hits: &[Hit]) -> Table {
-    let mut table = table([
+    let ranked = hits.iter().any(|h| h.relevance.is_some());
+    let mut header = vec![
         "acquirer",
         "merchant_id",
         "name",
         "legal_rep_name",
         "legal_rep_id",
-    ]);
+    ];
+    if ranked {
+        header.push("relevance");
+    }
+    let mut table = table(header);
     for hit in hits {
-        table.add_row(vec![
+        let mut row = vec![
             Cell::new(&hit.acquirer),
             or_dash(hit.merchant_id.as_deref()),
             Cell::new(&hit.name),
             Cell::new(&hit.legal_rep_name),
             Cell::new(&hit.legal_rep_id),
-        ]);
+        ];
+        if ranked {
+            row.push(or_dash(hit.relevance.map(|r| format!("{r:.2}")).as_deref()));
+        }
+        table.add_row(row);
     }
     table
 }

@@ -1,10 +1,18 @@
 //! Search for risk teams: find merchants by an exact identifier the hub
 //! tokenises on the way in (resident ID, phone, account, USCC, terminal SN,
-//! merchant number), and the person view (every merchant behind one legal
+//! merchant number) or, when the query is none of those, by fuzzy text over
+//! names and addresses; and the person view (every merchant behind one legal
 //! representative or one linked cluster, across acquirers).
 //!
 //! The raw value in a query is parsed, tokenised and dropped: it is never
 //! stored or logged, and results carry masked forms only.
+//!
+//! Free text goes to the candidate index ([`Linker::search`]): the query is
+//! folded as names and addresses are (full-width, traditional characters,
+//! Chinese numerals) and matched on character 2-grams, so `老王煙酒` finds
+//! `老王烟酒店` and `建设路五十七号` finds `建设路57号`. Hits come best first
+//! with their relevance (BM25 over the 2-grams), which orders one answer
+//! and means nothing across answers.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +21,14 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::auth::Principal;
+use crate::linking::{LinkError, Linker};
 use crate::store::{AlertFilter, MemberRow, SharedValue, Store, StoreError};
+
+/// Free-text hits returned when the query does not ask for a number.
+pub const DEFAULT_TEXT_HITS: usize = 20;
+
+/// The most free-text hits one query may ask for.
+pub const MAX_TEXT_HITS: usize = 100;
 
 /// What a query string was recognised as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +43,8 @@ pub enum QueryKind {
     Account(String),
     /// A terminal SN or a merchant number (both are looked up).
     Code(String),
+    /// Anything else: fuzzy text over names and addresses.
+    Text,
 }
 
 impl QueryKind {
@@ -39,6 +56,7 @@ impl QueryKind {
             QueryKind::Uscc(_) => "uscc",
             QueryKind::Account(_) => "settlement_account.number",
             QueryKind::Code(_) => "terminals.sn or merchant_id",
+            QueryKind::Text => "name or address",
         }
     }
 }
@@ -52,17 +70,18 @@ pub enum SearchError {
     /// Nothing usable in the query.
     #[error("query is empty or too long (1-200 characters)")]
     BadQuery,
-    /// The query is free text and text search is not available.
-    #[error(
-        "not an identifier: give a resident ID, phone, USCC, account number, terminal SN or merchant number"
-    )]
-    NotAnIdentifier,
+    /// A hit count out of range.
+    #[error("limit must be between 1 and {MAX_TEXT_HITS}")]
+    BadLimit,
     /// No such merchant for the person view.
     #[error("no such merchant")]
     NotFound,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The candidate index failed.
+    #[error(transparent)]
+    Index(#[from] LinkError),
 }
 
 /// One merchant found.
@@ -78,6 +97,9 @@ pub struct Hit {
     pub legal_rep_name: String,
     /// Masked legal-rep document.
     pub legal_rep_id: String,
+    /// Text relevance, for free-text hits only (see the module documentation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f32>,
 }
 
 /// The answer to a search.
@@ -145,6 +167,7 @@ fn hit_for(principal: &Principal, member: &MemberRow) -> Hit {
             name: member.name.clone(),
             legal_rep_name: member.legal_rep_name.clone(),
             legal_rep_id: member.legal_rep_id_masked.clone(),
+            relevance: None,
         }
     } else {
         Hit {
@@ -153,16 +176,29 @@ fn hit_for(principal: &Principal, member: &MemberRow) -> Hit {
             name: mask(&member.name),
             legal_rep_name: mask(&member.legal_rep_name),
             legal_rep_id: member.legal_rep_id_masked.clone(),
+            relevance: None,
         }
     }
 }
 
-/// Search merchants by an identifier.
+/// What to search and how to answer.
+#[derive(Clone, Copy)]
+pub struct Searcher<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// The candidate index, for free text.
+    pub linker: &'a Linker,
+    /// The token key, for identifiers.
+    pub key: &'a TokenKey,
+}
+
+/// Search merchants by an identifier or, failing that, by text (at most
+/// `limit` text hits, [`DEFAULT_TEXT_HITS`] when `None`).
 pub async fn search(
-    store: &Store,
+    searcher: Searcher<'_>,
     principal: &Principal,
-    key: &TokenKey,
     query: &str,
+    limit: Option<usize>,
 ) -> Result<SearchResult, SearchError> {
     if principal.role == crate::auth::Role::Subscriber {
         return Err(SearchError::Forbidden);
@@ -170,8 +206,16 @@ pub async fn search(
     if query.trim().is_empty() || query.chars().count() > 200 {
         return Err(SearchError::BadQuery);
     }
+    let limit = limit.unwrap_or(DEFAULT_TEXT_HITS);
+    if !(1..=MAX_TEXT_HITS).contains(&limit) {
+        return Err(SearchError::BadLimit);
+    }
+    let store = searcher.store;
     let kind =
-        classify(query, key, crate::clock::today_in_china()).ok_or(SearchError::NotAnIdentifier)?;
+        classify(query, searcher.key, crate::clock::today_in_china()).unwrap_or(QueryKind::Text);
+    if kind == QueryKind::Text {
+        return text_search(searcher, principal, query, limit).await;
+    }
     let mut members = match &kind {
         QueryKind::ResidentId(token) => {
             store
@@ -195,12 +239,47 @@ pub async fn search(
             );
             found
         }
+        QueryKind::Text => Vec::new(),
     };
     members.sort_by(|a, b| (&a.acquirer, &a.merchant_id).cmp(&(&b.acquirer, &b.merchant_id)));
     members.dedup_by_key(|m| m.pk);
     Ok(SearchResult {
         matched_field: kind.field().to_owned(),
         hits: members.iter().map(|m| hit_for(principal, m)).collect(),
+    })
+}
+
+/// Free text: the index's best hits, in its order, with their relevance.
+async fn text_search(
+    searcher: Searcher<'_>,
+    principal: &Principal,
+    query: &str,
+    limit: usize,
+) -> Result<SearchResult, SearchError> {
+    let found = searcher.linker.search(query.to_owned(), limit).await?;
+    let keys: Vec<i64> = found.iter().map(|(pk, _)| *pk).collect();
+    let members: std::collections::HashMap<i64, MemberRow> = searcher
+        .store
+        .members_by_pk(&keys)
+        .await?
+        .into_iter()
+        .map(|m| (m.pk, m))
+        .collect();
+    // A hit the store no longer has is an index document ahead of or behind
+    // it (a batch in flight): left out.
+    let hits = found
+        .iter()
+        .filter_map(|(pk, relevance)| {
+            let member = members.get(pk)?;
+            Some(Hit {
+                relevance: Some(*relevance),
+                ..hit_for(principal, member)
+            })
+        })
+        .collect();
+    Ok(SearchResult {
+        matched_field: QueryKind::Text.field().to_owned(),
+        hits,
     })
 }
 
@@ -305,6 +384,7 @@ mod tests {
             Some(QueryKind::Account(_))
         ));
         assert!(matches!(kind("SN: N5-000001"), Some(QueryKind::Code(_))));
+        // Free text is no identifier: it goes to the text index.
         assert_eq!(kind("老王烟酒"), None);
     }
 }

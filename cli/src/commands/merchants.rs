@@ -17,8 +17,8 @@ pub async fn run(command: MerchantsCommand, context: &Context) -> anyhow::Result
             acquirer,
             versions,
         } => show(&client, context, &merchant_id, acquirer, versions).await,
-        MerchantsCommand::Search { query } => {
-            let result = client.search(&query).await?;
+        MerchantsCommand::Search { query, limit } => {
+            let result = client.search(&query, limit).await?;
             if context.json {
                 return output::json_line(&result);
             }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::helpers::{
-    hub_with_samples, json_lines, run, sample_legal_rep_id, stderr, stdout, truth_case,
+    hub_with_samples, json_lines, mhub, run, sample_legal_rep_id, stderr, stdout, truth_case,
 };
 
 /// The first one_person_many_merchants/exact case of truth.json.
@@ -84,23 +84,43 @@ fn a_search_by_a_raw_resident_id_finds_the_persons_merchants_across_acquirers() 
 }
 
 #[test]
-fn a_search_for_free_text_is_refused_as_not_an_identifier() {
-    // Arrange
+fn a_free_text_search_ranks_merchants_by_name_and_shows_their_relevance() {
+    // Arrange: a merchant name from the samples, written in traditional
+    // characters.
     let (hub, _, analyst) = hub_with_samples();
+    let name = "奉賢金鼎煙酒店";
 
     // Act
-    let output = run(hub
-        .mhub(&analyst)
-        .args(["merchants", "search", "老王", "--json"]));
+    let json = json_lines(&run(hub.mhub(&analyst).args([
+        "merchants",
+        "search",
+        name,
+        "--limit",
+        "3",
+        "--json",
+    ])));
+    let table = run(hub.mhub(&analyst).args(["merchants", "search", name]));
 
     // Assert
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0]["matched_field"], "name or address");
+    let hits = json[0]["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3, "{hits:?}");
+    assert_eq!(hits[0]["name"], "奉贤金鼎烟酒店", "{hits:?}");
+    assert!(hits[0]["relevance"].as_f64().unwrap() > 0.0);
+    let text = stdout(&table);
+    assert!(table.status.success(), "{}", stderr(&table));
     assert!(
-        stderr(&output).contains("not_an_identifier"),
-        "{}",
-        stderr(&output)
+        text.contains("relevance") && text.contains("奉贤金鼎烟酒店"),
+        "{text}"
     );
-    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+}
+
+#[test]
+fn a_search_limit_out_of_range_is_a_usage_error() {
+    // Refused by the argument parser, before any request.
+    let output = run(mhub().args(["merchants", "search", "老王", "--limit", "0"]));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
 
 #[test]

@@ -12,6 +12,8 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 struct SearchQuery {
     q: String,
+    /// Free-text hits to return (1–100, default 20).
+    limit: Option<usize>,
 }
 
 impl From<SearchError> for ApiError {
@@ -20,9 +22,10 @@ impl From<SearchError> for ApiError {
         match error {
             SearchError::Forbidden => ApiError::forbidden(message),
             SearchError::BadQuery => ApiError::bad_request("invalid_query", message),
-            SearchError::NotAnIdentifier => ApiError::bad_request("not_an_identifier", message),
+            SearchError::BadLimit => ApiError::bad_request("invalid_limit", message),
             SearchError::NotFound => ApiError::not_found("merchant_not_found", message),
             SearchError::Store(store) => store.into(),
+            SearchError::Index(index) => ApiError::internal(&index),
         }
     }
 }
@@ -37,7 +40,12 @@ pub(super) fn routes(
         .and(with_state(state.clone()))
         .and_then(
             |principal: Principal, query: SearchQuery, state: AppState| async move {
-                let result = search::search(&state.store, &principal, &state.token_key, &query.q)
+                let searcher = search::Searcher {
+                    store: &state.store,
+                    linker: &state.linker,
+                    key: &state.token_key,
+                };
+                let result = search::search(searcher, &principal, &query.q, query.limit)
                     .await
                     .map_err(reject)?;
                 Ok::<_, Rejection>(warp::reply::json(&result))

@@ -303,10 +303,10 @@ async fn search_finds_merchants_by_any_identifier_and_the_person_view_spans_acqu
         .clone();
     assert_eq!(other["merchant_id"], Value::Null);
 
-    let (status, body) = app.get(&analyst, &query("老王烟酒")).await;
+    let (status, body) = app.get(&analyst, &query("x&limit=0")).await;
     assert_eq!(
         (status.as_u16(), body["error"]["code"].as_str()),
-        (400, Some("not_an_identifier"))
+        (400, Some("invalid_limit"))
     );
 
     let (status, person) = app.get(&analyst, "/v1/people/ACQ01/898440358120001").await;
@@ -346,3 +346,43 @@ async fn a_group_spanning_detection_slices_is_reported_once_with_its_final_size(
     assert_eq!(exact[0]["member_count"], 4);
 }
 both_backends!(a_group_spanning_detection_slices_is_reported_once_with_its_final_size);
+
+async fn free_text_finds_merchants_by_name_or_address_written_differently(backend: Backend) {
+    // Arrange: a shop and its neighbours; the query spells the name in
+    // traditional characters and the house number in Chinese numerals.
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let analyst = app.create_key("analyst", None).await;
+    let mut shop = merchant(1);
+    shop["name"] = json!("老王烟酒店");
+    shop["address"] = json!("广东省深圳市福田区建设路57号");
+    upload(&app, &one, &[shop, merchant(2)]).await;
+    upload(&app, &two, &[merchant(3)]).await;
+    let query = |q: &str| {
+        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+        format!("/v1/search?q={encoded}")
+    };
+
+    // Act
+    let (status, by_name) = app.get(&analyst, &query("老王煙酒")).await;
+    let (_, by_address) = app.get(&analyst, &query("建设路五十七号")).await;
+    let (_, seen_by_two) = app.get(&two, &query("老王煙酒")).await;
+
+    // Assert
+    assert_eq!(status, 200, "{by_name}");
+    assert_eq!(by_name["matched_field"], "name or address");
+    assert_eq!(
+        by_name["hits"][0]["merchant_id"], "898440358120001",
+        "{by_name}"
+    );
+    assert!(by_name["hits"][0]["relevance"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        by_address["hits"][0]["merchant_id"], "898440358120001",
+        "{by_address}"
+    );
+    // Another acquirer sees the hit, but masked and without its number.
+    assert_eq!(seen_by_two["hits"][0]["merchant_id"], Value::Null);
+    assert_eq!(seen_by_two["hits"][0]["name"], "老***店", "{seen_by_two}");
+}
+both_backends!(free_text_finds_merchants_by_name_or_address_written_differently);
