@@ -386,3 +386,186 @@ async fn free_text_finds_merchants_by_name_or_address_written_differently(backen
     assert_eq!(seen_by_two["hits"][0]["name"], "老***店", "{seen_by_two}");
 }
 both_backends!(free_text_finds_merchants_by_name_or_address_written_differently);
+
+/// A merchant of `merchant(n)` with its own name, address, GPS and legal
+/// representative (on its own card).
+fn shop(n: u32, name: &str, address: &str, gps: (f64, f64), rep: &str) -> Value {
+    let mut row = merchant(n);
+    row["name"] = json!(name);
+    row["address"] = json!(address);
+    row["lat"] = json!(gps.0);
+    row["lng"] = json!(gps.1);
+    row["legal_rep"]["name"] = json!(rep);
+    row["settlement_account"]["name"] = json!(rep);
+    row
+}
+
+async fn nominees_sharing_no_identifier_are_linked_by_premises_and_name_family_but_malls_chains_and_common_names_are_not(
+    backend: Backend,
+) {
+    // Arrange: three nominees at three acquirers, each with their own ID,
+    // phone and card, run one shop: the same door written three ways, a
+    // shop-name family, GPS within a few metres.
+    let app = spawn_app(backend).await;
+    let keys = [
+        app.create_key("acquirer", Some("ACQ01")).await,
+        app.create_key("acquirer", Some("ACQ02")).await,
+        app.create_key("acquirer", Some("ACQ03")).await,
+    ];
+    let door = (22.54512, 114.08731);
+    let ring = [
+        shop(
+            1,
+            "老王烟酒店",
+            "广东省深圳市福田区华强北路18号",
+            door,
+            "张三丰",
+        ),
+        shop(
+            2,
+            "老王烟酒商行",
+            "深圳福田华强北路十八号",
+            (22.54515, 114.08733),
+            "李四海",
+        ),
+        shop(
+            3,
+            "王记烟酒",
+            "福田区华强北路１８号",
+            (22.54510, 114.08729),
+            "赵五岳",
+        ),
+    ];
+    // Hard negatives, each a pair that must not become one person:
+    // - a mall: other shops in the same building, in their own units;
+    let mall = [
+        shop(
+            4,
+            "华强数码",
+            "广东省深圳市福田区华强北路18号3楼301室",
+            door,
+            "陈一鸣",
+        ),
+        shop(
+            5,
+            "佳美服装",
+            "广东省深圳市福田区华强北路18号3楼302室",
+            door,
+            "林二娘",
+        ),
+    ];
+    // - a chain brand at two addresses of the district;
+    let chain = [
+        shop(
+            6,
+            "沙县小吃",
+            "广东省深圳市福田区红荔路9号",
+            (22.5501, 114.0801),
+            "黄文斌",
+        ),
+        shop(
+            7,
+            "沙县小吃",
+            "广东省深圳市福田区彩田路77号",
+            (22.5402, 114.0702),
+            "吴志强",
+        ),
+    ];
+    // - a common name on two different people's shops.
+    let common = [
+        shop(
+            8,
+            "宏达五金",
+            "广东省深圳市福田区振华路3号",
+            (22.5450, 114.0850),
+            "张伟",
+        ),
+        shop(
+            9,
+            "兴旺水果",
+            "广东省深圳市福田区福华路66号",
+            (22.5350, 114.0650),
+            "张伟",
+        ),
+    ];
+
+    // Act: each acquirer uploads its share.
+    upload(
+        &app,
+        &keys[0],
+        &[
+            ring[0].clone(),
+            mall[0].clone(),
+            chain[0].clone(),
+            common[0].clone(),
+        ],
+    )
+    .await;
+    upload(
+        &app,
+        &keys[1],
+        &[ring[1].clone(), mall[1].clone(), chain[1].clone()],
+    )
+    .await;
+    let last = upload(&app, &keys[2], &[ring[2].clone(), common[1].clone()]).await;
+
+    // Assert: one linked alert with exactly the ring, explained by fuzzy
+    // links. Two nominees at two acquirers already make it (SPEC §5); the
+    // third grows it rather than raising another.
+    let linked = alerts(&app, &app.admin_key, "?type=one_person_many_merchants").await;
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    let alert = &linked[0];
+    assert_eq!(alert["subtype"], "linked");
+    let mut members = member_ids(alert);
+    members.sort();
+    assert_eq!(
+        members,
+        [
+            "ACQ01/898440358120001",
+            "ACQ02/898440358120002",
+            "ACQ03/898440358120003"
+        ]
+    );
+    assert_eq!(
+        last["alerts"],
+        json!([{"id": alert["id"], "type": "one_person_many_merchants", "subtype": "linked", "change": "grown", "member_count": 3}]),
+        "{last}"
+    );
+    let links = alert["evidence"]["links"].as_array().unwrap();
+    assert!(!links.is_empty());
+    for link in links {
+        assert_eq!(link["via"], "fuzzy", "{link}");
+        assert_eq!(link["rule"], "co_located", "{link}");
+        let signals: Vec<&str> = link["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(
+            signals.contains(&"premises") && signals.contains(&"name_family"),
+            "{link}"
+        );
+        // Every weighed signal says how much it weighed and why.
+        for item in link["explanation"]["evidence"].as_array().unwrap() {
+            assert!(
+                item["weight"].is_number() && item["signal"].is_string(),
+                "{item}"
+            );
+        }
+    }
+    // An acquirer sees the other acquirers' sides of each link masked.
+    let seen = alerts(&app, &keys[0], "?type=one_person_many_merchants").await;
+    let link = &seen[0]["evidence"]["links"][0];
+    for (side, merchant) in link["merchants"].as_array().unwrap().iter().enumerate() {
+        if merchant["acquirer"] != "ACQ01" {
+            assert_eq!(merchant["merchant_id"], Value::Null, "{link}");
+            let key = ["left", "right"][side];
+            let shown = link["explanation"]["evidence"][0][key].as_str().unwrap();
+            assert!(shown.contains('*'), "{link}");
+        }
+    }
+}
+both_backends!(
+    nominees_sharing_no_identifier_are_linked_by_premises_and_name_family_but_malls_chains_and_common_names_are_not
+);
