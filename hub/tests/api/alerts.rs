@@ -569,3 +569,63 @@ async fn nominees_sharing_no_identifier_are_linked_by_premises_and_name_family_b
 both_backends!(
     nominees_sharing_no_identifier_are_linked_by_premises_and_name_family_but_malls_chains_and_common_names_are_not
 );
+
+async fn a_shared_card_ties_two_people_but_an_outsourcers_account_is_a_hub_that_glues_nobody(
+    backend: Backend,
+) {
+    // Arrange: two nominees at two acquirers settle to one personal card;
+    // six unrelated shops settle to one outsourcer's corporate account (二清).
+    let app = spawn_app(backend).await;
+    let one = app.create_key("acquirer", Some("ACQ01")).await;
+    let two = app.create_key("acquirer", Some("ACQ02")).await;
+    let mut first = merchant(1);
+    let mut second = merchant(2);
+    second["settlement_account"] = first["settlement_account"].clone();
+    first["settlement_account"]["name"] = json!("钱多多");
+    second["settlement_account"]["name"] = json!("钱多多");
+    let outsourced: Vec<Value> = (10..=15)
+        .map(|n| {
+            let mut row = merchant(n);
+            row["settlement_account"] = json!({
+                "number": "110145000000123456", "name": "深圳市速付科技有限公司",
+                "bank": "招商银行", "kind": "corporate"
+            });
+            row
+        })
+        .collect();
+
+    // Act
+    upload(&app, &one, &[vec![first], outsourced].concat()).await;
+    upload(&app, &two, &[second]).await;
+
+    // Assert
+    let accounts = alerts(&app, &app.admin_key, "?type=shared_settlement_account").await;
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    let card = accounts
+        .iter()
+        .find(|a| a["members"].as_array().unwrap().len() == 2)
+        .unwrap();
+    assert_eq!(card["evidence"]["hub"], false);
+    assert_eq!(card["evidence"]["legal_reps"], 2);
+    let masked = card["evidence"]["fields"][0]["masked"].as_str().unwrap();
+    assert!(
+        masked.contains('*') && !masked.contains("0000000"),
+        "{masked}"
+    );
+    let hub = accounts
+        .iter()
+        .find(|a| a["members"].as_array().unwrap().len() == 6)
+        .unwrap();
+    assert_eq!(hub["evidence"]["hub"], true);
+    assert_eq!(hub["score"], 0.5);
+
+    // The card ties its two holders into one person at two acquirers; the
+    // outsourcer's account ties nobody.
+    let people = alerts(&app, &app.admin_key, "?type=one_person_many_merchants").await;
+    assert_eq!(people.len(), 1, "{people:?}");
+    let mut members = member_ids(&people[0]);
+    members.sort();
+    assert_eq!(members, ["ACQ01/898440358120001", "ACQ02/898440358120002"]);
+    assert_eq!(people[0]["evidence"]["links"][0]["via"], "account");
+}
+both_backends!(a_shared_card_ties_two_people_but_an_outsourcers_account_is_a_hub_that_glues_nobody);
