@@ -114,6 +114,9 @@ pub enum Command {
     /// List, show, confirm and dismiss the alerts the hub raised.
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Report where terminals were seen; relocated terminals raise alerts.
+    #[command(subcommand)]
+    Terminals(TerminalsCommand),
     /// Generate realistic sample batches with planted cases; score the hub against them.
     #[command(subcommand)]
     Samples(SamplesCommand),
@@ -359,6 +362,29 @@ pub enum MerchantsCommand {
         /// Free-text hits to show (1-100).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=100))]
         limit: u16,
+    },
+}
+
+/// `mhub terminals …`.
+#[derive(Debug, Subcommand)]
+pub enum TerminalsCommand {
+    /// Report terminal locations from a file (POST /v1/terminals/locations)
+    ///
+    /// FILE holds one report per line (JSON Lines) or a JSON array:
+    /// {"terminal_id": "…"} or {"sn": "…"}, with "lat" and "lng" (WGS-84)
+    /// and "seen_at" (RFC 3339 with an offset). Terminals are looked up
+    /// among the key's acquirer's merchants. A terminal seen farther from
+    /// its merchant than the hub's tolerance raises or grows a
+    /// terminal_relocated alert (移机). Each report gets its own result; a
+    /// refused one stores nothing. Exit code 1 when any report was refused.
+    ///
+    /// Examples:
+    ///   MHUB_KEY=<acquirer key> mhub terminals report samples/terminal_locations/ACQ01.jsonl
+    ///   mhub terminals report seen.jsonl --json
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// The reports (JSON Lines, or one JSON array).
+        file: PathBuf,
     },
 }
 

@@ -200,6 +200,17 @@ impl Client {
         .await
     }
 
+    /// `POST /v1/terminals/locations`.
+    pub async fn report_terminals(
+        &self,
+        reports: &[serde_json::Value],
+    ) -> anyhow::Result<hub::verify::terminals::ReportsResult> {
+        self.call(Method::POST, &["v1", "terminals", "locations"], &[], |r| {
+            r.json(reports)
+        })
+        .await
+    }
+
     /// `GET /v1/people/{acquirer}/{merchant_id}`.
     pub async fn person(&self, acquirer: &str, merchant_id: &str) -> anyhow::Result<PersonView> {
         self.call(

@@ -28,6 +28,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Size limits on what clients may send.
     pub limits: Limits,
+    /// Distances beyond which location checks report (SPEC §6): the
+    /// `[location]` table of the file, see [`matcher::LocationPolicy`].
+    pub location: matcher::LocationPolicy,
 }
 
 /// How log lines are written.
@@ -80,6 +83,7 @@ impl Default for Settings {
             max_connections: 8,
             log_format: LogFormat::Text,
             limits: Limits::default(),
+            location: matcher::LocationPolicy::default(),
         }
     }
 }
@@ -129,6 +133,9 @@ pub enum ConfigError {
         /// What is wrong.
         source: toml::de::Error,
     },
+    /// A value is out of its range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
 }
 
 impl Settings {
@@ -159,6 +166,7 @@ impl Settings {
         if let Some(format) = overrides.log_format {
             settings.log_format = format;
         }
+        settings.location.validate().map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 
@@ -206,6 +214,31 @@ mod tests {
             settings.limits.max_photo_bytes,
             Limits::default().max_photo_bytes
         );
+    }
+
+    #[test]
+    fn location_tolerances_come_from_the_file_and_must_be_positive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mhub.toml");
+        std::fs::write(
+            &path,
+            "[location]
+relocation_km = 12.5
+",
+        )
+        .unwrap();
+        let settings = Settings::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(settings.location.relocation_km, 12.5);
+        assert_eq!(settings.location.district_km, 40.0);
+        std::fs::write(
+            &path,
+            "[location]
+photo_km = -1
+",
+        )
+        .unwrap();
+        let error = Settings::load(Some(&path), Overrides::default()).unwrap_err();
+        assert!(error.to_string().contains("location.photo_km"), "{error}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod verify;
 
 pub use config::{Limits, LogFormat, Overrides, Settings};
 pub use startup::{App, AppState};

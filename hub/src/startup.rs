@@ -22,6 +22,7 @@ use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
 use crate::linking::{LinkError, Linker};
 use crate::store::Store;
+use crate::verify::PhotoMatcher;
 
 /// What every request handler may use.
 #[derive(Clone)]
@@ -42,6 +43,10 @@ pub struct AppState {
     pub ingestor: Ingestor,
     /// The fuzzy linker and its candidate index.
     pub linker: Linker,
+    /// The near-duplicate photo search.
+    pub photos_index: PhotoMatcher,
+    /// Location check tolerances.
+    pub location: matcher::LocationPolicy,
 }
 
 /// A built hub, listening but not yet serving.
@@ -121,6 +126,14 @@ pub async fn open(
             .await
             .context("bringing the candidate index up to date with the store")?;
     }
+    let photos_index = match access {
+        // Every stored photo's hashes, for the near-duplicate search.
+        Access::Serve => PhotoMatcher::load(&store)
+            .await
+            .context("loading the photo hashes")?,
+        // A tool loads them when it needs them (`mhub reindex`).
+        Access::Beside => PhotoMatcher::default(),
+    };
     let token_key = Arc::new(secrets.token_key);
     let photos = PhotoStore::new(data_dir.photos());
     let limits = Arc::new(settings.limits.clone());
@@ -131,6 +144,8 @@ pub async fn open(
         limits: limits.clone(),
         spool_dir: data_dir.spool(),
         linker: linker.clone(),
+        photos_index: photos_index.clone(),
+        location: settings.location,
     };
     let state = AppState {
         store,
@@ -141,6 +156,8 @@ pub async fn open(
         limits,
         ingestor,
         linker,
+        photos_index,
+        location: settings.location,
     };
     Ok((state, admin_key))
 }

@@ -13,7 +13,14 @@
 //!   [`AccountNumber`] (Luhn), [`TerminalSn`], [`MerchantId`], [`TerminalId`],
 //!   [`Mcc`] (ISO 18245 + UnionPay), [`RegionCode`];
 //! - [`Gazetteer`]: the GB/T 2260 administrative divisions with a
-//!   representative point each;
+//!   representative point each; datums ([`gcj02_to_wgs84`]) and distances
+//!   ([`distance_m`], with `geo`);
+//! - location checks ([`check_location`] under a [`LocationPolicy`]):
+//!   region code against address, GPS against the declared division, photo
+//!   EXIF GPS and terminals against the merchant;
+//! - perceptual photo hashes ([`PhotoHash`]) with the multi-index probes
+//!   that find near-duplicates without a scan, verified by a second hash
+//!   ([`near_duplicate`]);
 //! - tokens ([`TokenKey`], [`Token`], [`TokenKind`]) and [`mask`]s: the key
 //!   design choice is that payment-sensitive values (identity numbers, phones,
 //!   account numbers) leave a parser only as a keyed HMAC token plus a masked
@@ -38,16 +45,19 @@ mod batch_csv;
 mod candidates;
 mod cluster;
 mod csv;
+mod datum;
 mod error;
 mod explanation;
 mod frequency;
 mod fuzzy;
 mod gazetteer;
+mod location;
 pub mod mask;
 mod mcc;
 mod merchant_id;
 pub mod normalise;
 mod phone;
+mod photo_hash;
 mod premises;
 mod record;
 mod region_code;
@@ -64,6 +74,7 @@ pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
 pub use batch_csv::{MERCHANT_CSV_COLUMNS, REQUIRED_MERCHANT_CSV_COLUMNS, TERMINAL_CSV_COLUMNS};
 pub use candidates::{CandidateIndex, CandidateIndexError};
 pub use cluster::{UnionFind, clusters};
+pub use datum::{distance_m, gcj02_to_wgs84, wgs84_to_gcj02};
 pub use error::Error;
 pub use explanation::{Category, Evidence, Explanation, Role, Rule, Signal};
 pub use frequency::{
@@ -71,12 +82,20 @@ pub use frequency::{
 };
 pub use fuzzy::{FuzzyRecord, family_key, person_key};
 pub use gazetteer::{Division, DivisionLevel, Gazetteer};
+pub use location::{
+    LocationCheck, LocationFinding, LocationPolicy, check_location, declared_division,
+    division_point, verified_location,
+};
 pub use mcc::{Mcc, MccError};
 pub use merchant_id::{MerchantId, MerchantIdError};
 pub use normalise::{
     CompanyName, CoordinatesError, DocumentNumberError, NameCore, NameTokens, ParsedAddress,
 };
 pub use phone::{MobilePhone, PhoneError};
+pub use photo_hash::{
+    BANDS, DETAIL_MAX_BITS, PhotoHash, PhotoIndex, PhotoMatch, SEARCH_MAX_BITS, VERIFY_MAX_BITS,
+    near_duplicate, verify_distance,
+};
 pub use premises::{
     Premises, PremisesLevel, PremisesMatch, STREET_MIN_SIMILARITY, TEXT_MIN_SIMILARITY, UnitKind,
     UnitToken,

@@ -146,12 +146,19 @@ impl PhotoKind {
 }
 
 /// A photo attached to a merchant, stored once by content hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhotoRef {
     /// What the photo shows.
     pub kind: PhotoKind,
     /// SHA-256 of the photo bytes, hex; the name of the stored file.
     pub sha256: String,
+    /// Where the photo was taken, from its EXIF GPS tags (WGS-84).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<Coordinates>,
+    /// When, from its EXIF `DateTimeOriginal` (`YYYY-MM-DDTHH:MM:SS`, the
+    /// camera's local time: EXIF 2.2 carries no zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<String>,
 }
 
 /// Whether the acquirer still serves the merchant.

@@ -927,6 +927,8 @@ mod tests {
             m.photos.push(PhotoRef {
                 kind: PhotoKind::Storefront,
                 sha256: "ab".repeat(32),
+                gps: None,
+                taken_at: None,
             });
         }
         let rs = records(&ms);
@@ -1021,6 +1023,8 @@ mod tests {
                         m.photos.push(PhotoRef {
                             kind: PhotoKind::Storefront,
                             sha256: "cd".repeat(32),
+                            gps: None,
+                            taken_at: None,
                         });
                     }
                     m

@@ -79,3 +79,15 @@ pub use summary::{AcquirerSummary, Summary};
 pub use truth::{
     BlacklistEntry, Case, Generated, HardNegative, InvalidRow, LocationReport, Member, Truth,
 };
+
+/// `jpeg` with an EXIF APP1 segment carrying a GPS position (WGS-84) and a
+/// capture time, as a phone writes it: for tests of the hub's photo checks.
+pub fn jpeg_with_gps(jpeg: &[u8], lat: f64, lng: f64, taken: time::PrimitiveDateTime) -> Vec<u8> {
+    exif::insert_app1(jpeg, &exif::gps_app1(geo::Point { lat, lng }, taken))
+}
+
+/// `jpeg` with `app1` (a whole APP1 segment, marker included) inserted
+/// after its header: for tests with broken EXIF.
+pub fn jpeg_with_app1(jpeg: &[u8], app1: &[u8]) -> Vec<u8> {
+    exif::insert_app1(jpeg, app1)
+}

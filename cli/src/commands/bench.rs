@@ -339,7 +339,7 @@ async fn bench(plan: &BenchPlan, work: &Path, json: bool) -> anyhow::Result<Repo
         spinner.set_message("rebuilding every alert");
         let started = Instant::now();
         let state = hub.state();
-        let report = hub::alerts::rebuild(&state.store, &state.linker)
+        let report = hub::alerts::rebuild(&state.store, &state.linker, &state.location)
             .await
             .context("rebuilding the alerts")?;
         let rebuild = Rebuild {

@@ -3,7 +3,9 @@
 //!
 //! Generates data with samplegen (as `mhub samples generate` does), starts
 //! a hub in this process on a fresh SQLite data directory ([`LocalHub`]),
-//! uploads every acquirer folder over HTTP, lists every alert as an analyst
+//! uploads every acquirer folder over HTTP, sends each acquirer's terminal
+//! location reports (`terminal_locations/ACQnn.jsonl`, as `mhub terminals
+//! report` does), lists every alert as an analyst
 //! (all pages, as `mhub alerts list` does) and scores the alerts against
 //! `truth.json` with [`score`]:
 //!
@@ -259,17 +261,31 @@ async fn evaluate(options: &Options, work: &Path, json: bool) -> anyhow::Result<
         let total: usize = summary.acquirers.iter().map(|a| a.merchants).sum();
         let bar = output::progress(total as u64, "rows", json);
         let mut results: Vec<BatchResult> = Vec::new();
+        let mut clients = Vec::new();
         for sample in &samples {
             bar.set_message(format!("uploading {}", sample.code));
-            let (_, _, uploaded) = hub
+            let (_, client, uploaded) = hub
                 .upload(sample, false, |result| {
                     bar.inc(u64::try_from(result.rows).unwrap_or_default());
                     Ok(())
                 })
                 .await?;
             results.extend(uploaded);
+            clients.push((sample.code.clone(), client));
         }
         bar.finish_and_clear();
+        // Then each acquirer reports where its terminals were seen.
+        for (code, client) in &clients {
+            let file = samples_dir
+                .join("terminal_locations")
+                .join(format!("{code}.jsonl"));
+            if file.is_file() {
+                let reports = super::terminals::read_reports(&file)?;
+                super::terminals::send(client, &reports)
+                    .await
+                    .with_context(|| format!("reporting {}", file.display()))?;
+            }
+        }
         let spinner = output::spinner(json);
         spinner.set_message("listing every alert");
         let alerts = super::alerts::list(&analyst, &AlertQuery::default(), None).await?;

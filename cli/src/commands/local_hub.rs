@@ -163,8 +163,9 @@ impl LocalHub {
     /// Serve until Ctrl-C or SIGTERM; an unexpected end of the server is an
     /// error pointing at `log_path`.
     pub async fn serve_until_signal(mut self, log_path: &Path) -> anyhow::Result<()> {
+        let shutdown = serve::shutdown_signal()?;
         tokio::select! {
-            () = serve::shutdown_signal() => self.stop().await,
+            () = shutdown => self.stop().await,
             ended = &mut self.server => {
                 ended.context("the hub stopped abnormally")?;
                 bail!("the hub stopped unexpectedly; see {}", log_path.display());

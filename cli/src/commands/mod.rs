@@ -14,6 +14,7 @@ mod people;
 mod reindex;
 mod samples;
 mod serve;
+mod terminals;
 mod upload;
 
 use anyhow::{Context as _, bail};
@@ -79,6 +80,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Merchants(command) => merchants::run(command, &context).await,
         Command::People(command) => people::run(command, &context).await,
         Command::Alerts(command) => alerts::run(command, &context).await,
+        Command::Terminals(command) => terminals::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,

@@ -25,7 +25,7 @@ pub async fn run(args: ReindexArgs, context: &Context) -> anyhow::Result<()> {
     }
     let spinner = output::spinner(context.json);
     spinner.set_message("rebuilding alerts from every stored merchant");
-    let report = hub::alerts::rebuild(&state.store, &state.linker).await;
+    let report = hub::alerts::rebuild(&state.store, &state.linker, &state.location).await;
     spinner.finish_and_clear();
     state.store.close().await;
     let report = report.context("rebuilding the alerts")?;

@@ -14,7 +14,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     hub::telemetry::init(settings.log_format, std::io::stderr);
     let app = build(settings).await?;
     announce(&app)?;
-    app.run_until_stopped(shutdown_signal()).await;
+    let shutdown = shutdown_signal()?;
+    app.run_until_stopped(shutdown).await;
     Ok(())
 }
 
@@ -65,28 +66,18 @@ pub fn announce(app: &App) -> anyhow::Result<()> {
 }
 
 /// Completes on Ctrl-C or SIGTERM: the hub then finishes requests in flight
-/// and closes the store.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// and closes the store. The handlers are installed here, before the hub
+/// serves, not when the future is first polled: a SIGTERM that arrives as
+/// soon as the hub answers must stop it cleanly, not kill it.
+pub fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

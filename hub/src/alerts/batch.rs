@@ -10,11 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use matcher::MerchantRecord;
+use matcher::{LocationPolicy, MerchantRecord};
 
 use super::{Affected, AlertChange, detect};
 use crate::linking::{LinkError, LinkSession};
-use crate::store::WriteTx;
+use crate::store::{PhotoHashes, PhotoMeta, WriteTx};
+use crate::verify::PhotoSession;
 
 /// Rows per detection slice.
 pub const SLICE: usize = 5_000;
@@ -25,20 +26,53 @@ pub struct BatchMatcher {
     affected: Affected,
     /// The slice's stored merchants, for fuzzy linking.
     slice: Vec<(i64, MerchantRecord)>,
-    linking: LinkSession,
+    /// The slice's new photos, for the near-duplicate search.
+    photos: Vec<PhotoHashes>,
+    sessions: Sessions,
+    policy: LocationPolicy,
     changes: BTreeMap<i64, AlertChange>,
 }
 
+/// The batch's hold on the derived state (the candidate index, the photo
+/// index): to be told when the batch has committed.
+pub struct Sessions {
+    /// Fuzzy linking.
+    pub linking: LinkSession,
+    /// Near-duplicate photos.
+    pub photos: PhotoSession,
+}
+
+impl Sessions {
+    /// The batch committed: what it added to the derived state stays.
+    pub async fn committed(self, batch_id: i64) -> Result<(), LinkError> {
+        self.photos.committed();
+        self.linking.committed(batch_id).await
+    }
+}
+
 impl BatchMatcher {
-    /// Matching for the batch `actor` (`batch:<id>`), linking through `linking`.
-    pub fn new(actor: String, linking: LinkSession) -> BatchMatcher {
+    /// Matching for the batch `actor` (`batch:<id>`), under the location
+    /// `policy`, with its hold on the derived state.
+    pub fn new(actor: String, sessions: Sessions, policy: LocationPolicy) -> BatchMatcher {
         BatchMatcher {
             actor,
             affected: Affected::default(),
             slice: Vec::new(),
-            linking,
+            photos: Vec::new(),
+            sessions,
+            policy,
             changes: BTreeMap::new(),
         }
+    }
+
+    /// Note photos the batch stored (before the rows that hold them).
+    pub fn add_photos(&mut self, photos: &[&PhotoMeta], now: &str) {
+        self.photos.extend(photos.iter().map(|p| PhotoHashes {
+            sha256: p.sha256.clone(),
+            search_hash: p.search_hash,
+            verify_hash: p.verify_hash.clone(),
+            created_at: now.to_owned(),
+        }));
     }
 
     /// Note a stored row (its store key and record); runs linking and
@@ -50,7 +84,7 @@ impl BatchMatcher {
         record: MerchantRecord,
         now: &str,
     ) -> Result<(), LinkError> {
-        self.affected.add(pk, &record);
+        self.affected.add(pk, &record, &self.policy);
         self.slice.push((pk, record));
         if self.slice.len() >= SLICE {
             self.flush(tx, now).await?;
@@ -60,11 +94,16 @@ impl BatchMatcher {
 
     async fn flush(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
         let affected = std::mem::take(&mut self.affected);
-        // Links first: detection grows linked clusters along them.
-        self.linking
+        // Links and photo pairs first: detection grows clusters along them.
+        self.sessions
+            .linking
             .link(tx, std::mem::take(&mut self.slice))
             .await?;
-        for change in detect(tx, &affected, &self.actor, now).await? {
+        let pairs = self.sessions.photos.add(&std::mem::take(&mut self.photos));
+        tx.insert_photo_pairs(&pairs).await?;
+        // Boxed: detection's state machine is large, and a worker thread's
+        // stack is not (2 MiB, less than an unoptimised build needs here).
+        for change in Box::pin(detect(tx, &affected, &self.actor, now)).await? {
             match self.changes.get_mut(&change.id) {
                 // Raised earlier in this batch: still "raised", now bigger.
                 Some(first) if first.change == "raised" => first.member_count = change.member_count,
@@ -77,14 +116,14 @@ impl BatchMatcher {
     }
 
     /// Match the last slice and return every alert the batch raised, grew
-    /// or reopened, with the linking session to close once the batch has
-    /// committed ([`LinkSession::committed`]).
+    /// or reopened, with the sessions to close once the batch has committed
+    /// ([`Sessions::committed`]).
     pub async fn finish(
         mut self,
         tx: &mut WriteTx,
         now: &str,
-    ) -> Result<(Vec<AlertChange>, LinkSession), LinkError> {
+    ) -> Result<(Vec<AlertChange>, Sessions), LinkError> {
         self.flush(tx, now).await?;
-        Ok((self.changes.into_values().collect(), self.linking))
+        Ok((self.changes.into_values().collect(), self.sessions))
     }
 }

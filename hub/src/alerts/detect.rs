@@ -4,11 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::writer::{Writer, stable_link};
 use super::{Affected, AlertChange, MAX_CLUSTER_PEOPLE, MAX_GLUE_PEOPLE, MIN_MERCHANTS, Ties};
-use crate::digest::sha256_hex;
-use crate::store::{
-    AlertRow, AlertWrite, Groups, LinkRow, MemberRow, SharedKind, SharedValue, StoreError, WriteTx,
-};
+use crate::store::{Groups, LinkRow, MemberRow, SharedKind, SharedValue, StoreError, WriteTx};
 
 /// Find and store the alerts a batch raised, grew or reopened.
 ///
@@ -120,6 +118,15 @@ pub async fn detect(
             );
         }
     }
+
+    changes.extend(Box::pin(super::verification::shared_photos(&mut writer, affected)).await?);
+    changes.extend(
+        Box::pin(super::verification::location_mismatches(
+            &mut writer,
+            affected,
+        ))
+        .await?,
+    );
 
     let seeds = linked_seeds(writer.tx, affected, &by_rep, &mut by_phone, &mut by_account).await?;
     let mut clustered: BTreeSet<String> = BTreeSet::new();
@@ -423,51 +430,7 @@ fn fuzzy_link_evidence(
     }))
 }
 
-/// What a dismissal is remembered by: the evidence without the parts that
-/// move as the store grows (a fuzzy link's score and explanation carry
-/// rarity counts), so only a new member or a new tie reopens an alert.
-fn signature_basis(evidence: &Value) -> Value {
-    let mut basis = evidence.clone();
-    if let Some(links) = basis.get_mut("links").and_then(Value::as_array_mut) {
-        for link in links {
-            *link = stable_link(link);
-        }
-    }
-    basis
-}
-
-/// A link without its moving parts: a fuzzy link's score and explanation.
-fn stable_link(link: &Value) -> Value {
-    let mut link = link.clone();
-    if let Some(fields) = link.as_object_mut() {
-        fields.remove("score");
-        fields.remove("explanation");
-    }
-    link
-}
-
-/// Writes alerts: raise, grow, reopen, or leave alone.
-struct Writer<'t, 'a> {
-    tx: &'t mut WriteTx,
-    actor: &'a str,
-    now: &'a str,
-}
-
 impl Writer<'_, '_> {
-    async fn upsert(
-        &mut self,
-        alert_type: &str,
-        subtype: Option<&str>,
-        key: &str,
-        members: &[MemberRow],
-        evidence: Value,
-        score: f64,
-    ) -> Result<Option<AlertChange>, StoreError> {
-        let existing = self.tx.find_alert(alert_type, key).await?;
-        self.write(alert_type, subtype, key, existing, members, evidence, score)
-            .await
-    }
-
     async fn upsert_linked(
         &mut self,
         cluster: &Cluster,
@@ -509,99 +472,5 @@ impl Writer<'_, '_> {
             total_weight.min(1.0),
         )
         .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn write(
-        &mut self,
-        alert_type: &str,
-        subtype: Option<&str>,
-        key: &str,
-        existing: Option<AlertRow>,
-        members: &[MemberRow],
-        mut evidence: Value,
-        score: f64,
-    ) -> Result<Option<AlertChange>, StoreError> {
-        let member_list: Vec<Value> = members
-            .iter()
-            .map(|m| json!({"acquirer": m.acquirer, "merchant_id": m.merchant_id}))
-            .collect();
-        let members_json = serde_json::to_string(&member_list)?;
-        // The signature covers who is involved and what ties them, not how
-        // the shops are named today: a rename is not new evidence, so it
-        // does not reopen a dismissal; a new member or a new tie does.
-        let basis = signature_basis(&evidence);
-        let signature = sha256_hex(format!("{members_json}\n{basis}").as_bytes());
-        evidence["merchants"] = Value::Array(
-            members
-                .iter()
-                .map(|m| {
-                    json!({
-                        "acquirer": m.acquirer,
-                        "merchant_id": m.merchant_id,
-                        "name": m.name,
-                        "legal_rep_name": m.legal_rep_name,
-                        "legal_rep_id": m.legal_rep_id_masked,
-                    })
-                })
-                .collect(),
-        );
-        let evidence_json = serde_json::to_string(&evidence)?;
-        let member_keys: Vec<(i64, String)> =
-            members.iter().map(|m| (m.pk, m.acquirer.clone())).collect();
-        let (status, change) = match &existing {
-            None => ("open", "raised"),
-            Some(alert) if alert.signature == signature => {
-                if alert.evidence != evidence_json {
-                    // Same finding, fresher display details: refresh quietly.
-                    let write = AlertWrite {
-                        alert_type,
-                        subtype,
-                        group_key: key,
-                        status: &alert.status,
-                        score,
-                        members: &members_json,
-                        evidence: &evidence_json,
-                        signature: &signature,
-                        member_keys: &member_keys,
-                    };
-                    self.tx.update_alert(alert.id, &write, self.now).await?;
-                }
-                return Ok(None);
-            }
-            // New evidence reopens a dismissal; the same evidence never does.
-            Some(alert) if alert.status == "dismissed" => ("open", "reopened"),
-            Some(alert) if alert.members == members_json => (alert.status.as_str(), "updated"),
-            Some(alert) => (alert.status.as_str(), "grown"),
-        };
-        let write = AlertWrite {
-            alert_type,
-            subtype,
-            group_key: key,
-            status,
-            score,
-            members: &members_json,
-            evidence: &evidence_json,
-            signature: &signature,
-            member_keys: &member_keys,
-        };
-        let id = match &existing {
-            None => self.tx.insert_alert(&write, self.now).await?,
-            Some(alert) => {
-                self.tx.update_alert(alert.id, &write, self.now).await?;
-                alert.id
-            }
-        };
-        let detail = format!("{} members", members.len());
-        self.tx
-            .add_alert_event(id, self.now, change, self.actor, Some(&detail))
-            .await?;
-        Ok(Some(AlertChange {
-            id,
-            alert_type: alert_type.to_owned(),
-            subtype: subtype.map(str::to_owned),
-            change: change.to_owned(),
-            member_count: members.len() as i64,
-        }))
     }
 }

@@ -22,17 +22,20 @@ mod batch;
 mod detect;
 mod rebuild;
 mod review;
+mod verification;
 mod view;
+mod writer;
 
 use std::collections::BTreeMap;
 
 use matcher::MerchantRecord;
 use serde::{Deserialize, Serialize};
 
-pub use batch::{BatchMatcher, SLICE};
+pub use batch::{BatchMatcher, SLICE, Sessions};
 pub use detect::detect;
 pub use rebuild::{RebuildReport, rebuild};
 pub use review::{Decision, ReviewError, decide};
+pub use verification::{TerminalRelocation, terminal_relocated};
 pub use view::{AlertView, EventView, MemberView, mask_name, redact_for};
 
 /// SPEC §5's default N: one person behind this many merchants is a finding
@@ -77,6 +80,10 @@ pub struct Affected {
     /// Each touched merchant's own values that may tie its legal
     /// representative to another person (the `linked` case).
     ties: Vec<Ties>,
+    /// Content hashes of the touched merchants' photos.
+    photos: std::collections::BTreeSet<String>,
+    /// Each touched merchant's location findings (empty when it checks out).
+    locations: Vec<(i64, Vec<matcher::LocationFinding>)>,
 }
 
 /// What may tie a merchant's legal representative to another person: the
@@ -102,8 +109,13 @@ impl Ties {
 }
 
 impl Affected {
-    /// Note every identifier of a stored record with store key `pk`.
-    pub fn add(&mut self, pk: i64, record: &MerchantRecord) {
+    /// Note every identifier of a stored record with store key `pk`, and
+    /// the findings of its location checks under `policy`.
+    pub fn add(&mut self, pk: i64, record: &MerchantRecord, policy: &matcher::LocationPolicy) {
+        self.locations
+            .push((pk, matcher::check_location(record, policy)));
+        self.photos
+            .extend(record.photos.iter().map(|p| p.sha256.clone()));
         let rep = &record.legal_rep;
         self.ties.push(Ties {
             pk,
@@ -130,33 +142,6 @@ impl Affected {
                 self.terminal_sns.insert(sn.match_key());
             }
         }
-    }
-
-    /// Note every identifier of a stored merchant (for rebuilds).
-    pub fn add_member(&mut self, member: &crate::store::MemberRow) {
-        self.ties.push(Ties::of(member));
-        self.legal_reps.insert(
-            member.legal_rep_id_token.clone(),
-            member.legal_rep_id_masked.clone(),
-        );
-        for (token, masked) in [
-            (
-                &member.legal_rep_phone_token,
-                &member.legal_rep_phone_masked,
-            ),
-            (&member.contact_phone_token, &member.contact_phone_masked),
-        ] {
-            if let (Some(token), Some(masked)) = (token, masked) {
-                self.phones.insert(token.clone(), masked.clone());
-            }
-        }
-        self.accounts
-            .insert(member.account_token.clone(), member.account_masked.clone());
-    }
-
-    /// Note a terminal serial number by its match key.
-    pub fn add_terminal_sn(&mut self, match_key: String) {
-        self.terminal_sns.insert(match_key);
     }
 
     /// Whether nothing was touched.

@@ -8,10 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use matcher::LocationPolicy;
+
 use super::{Affected, AlertChange, detect};
 use crate::clock;
 use crate::linking::{LinkError, Linker};
 use crate::store::Store;
+use crate::verify::PhotoMatcher;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,43 +24,48 @@ pub struct RebuildReport {
     /// Fuzzy links found between them.
     #[serde(default)]
     pub links: usize,
+    /// Near-duplicate photo pairs found.
+    #[serde(default)]
+    pub photo_pairs: usize,
     /// Alerts raised, grown or reopened by the rebuild (empty when the
     /// stored alerts were already complete).
     pub changes: Vec<AlertChange>,
 }
 
-/// Rebuild the candidate index and every fuzzy link, then run detection
-/// over every stored merchant, in one transaction.
-pub async fn rebuild(store: &Store, linker: &Linker) -> Result<RebuildReport, LinkError> {
+/// Rebuild the candidate index, every fuzzy link and every photo pair, then
+/// run detection over every stored merchant (location checks under
+/// `policy`), in one transaction. `terminal_relocated` alerts come from
+/// terminal reports, not from merchants, and are left as they are.
+pub async fn rebuild(
+    store: &Store,
+    linker: &Linker,
+    policy: &LocationPolicy,
+) -> Result<RebuildReport, LinkError> {
     const PAGE: i64 = 10_000;
     let mut affected = Affected::default();
     let mut merchants = 0;
     let mut after = 0;
     loop {
-        let page = store.merchants_page(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.pk;
+        let page = store.current_records_page(0, after, PAGE).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
         merchants += page.len();
-        for member in &page {
-            affected.add_member(member);
+        for (pk, record) in &page {
+            affected.add(*pk, record, policy);
         }
     }
-    let mut after_key = String::new();
-    loop {
-        let page = store.terminal_sns_page(&after_key, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after_key = last.clone();
-        for key in page {
-            affected.add_terminal_sn(key);
-        }
-    }
+    let photos = PhotoMatcher::load(store).await?;
     let mut tx = store.begin_write().await?;
     let links = linker.rebuild(store, &mut tx).await?;
-    let changes = detect(&mut tx, &affected, "reindex", &clock::now()).await?;
+    tx.clear_photo_pairs().await?;
+    let pairs = photos.all_pairs();
+    tx.insert_photo_pairs(&pairs).await?;
+    let changes = Box::pin(detect(&mut tx, &affected, "reindex", &clock::now())).await?;
     tx.commit().await?;
     Ok(RebuildReport {
         merchants,
         links,
+        photo_pairs: pairs.len(),
         changes,
     })
 }

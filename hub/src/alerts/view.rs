@@ -95,6 +95,16 @@ pub fn redact_for(
                 redact_fuzzy_link(link, own);
             }
         }
+        // Photos and terminal reports name the merchant they belong to.
+        for list in ["photos", "reports"] {
+            if let Some(items) = evidence.get_mut(list).and_then(Value::as_array_mut) {
+                for item in items {
+                    if item["acquirer"].as_str() != own {
+                        item["merchant_id"] = Value::Null;
+                    }
+                }
+            }
+        }
         if let Some(merchants) = evidence.get_mut("merchants").and_then(Value::as_array_mut) {
             for merchant in merchants {
                 if merchant["acquirer"].as_str() != own {

@@ -8,6 +8,7 @@ mod health;
 mod keys;
 mod merchants;
 mod search;
+mod verify;
 pub mod views;
 
 use std::convert::Infallible;
@@ -30,6 +31,7 @@ pub fn routes(
             .or(alerts::routes(state.clone()))
             .or(search::routes(state.clone()))
             .or(merchants::routes(state.clone()))
+            .or(verify::routes(state.clone()))
             .or(me(state.clone())),
     );
     health::routes(state)

@@ -206,6 +206,10 @@ pub struct Ingestor {
     pub spool_dir: std::path::PathBuf,
     /// Fuzzy linking of the batch's merchants.
     pub linker: crate::linking::Linker,
+    /// The near-duplicate photo search.
+    pub photos_index: crate::verify::PhotoMatcher,
+    /// Location check tolerances.
+    pub location: matcher::LocationPolicy,
 }
 
 /// The outcome of an upload that was read.
@@ -330,6 +334,7 @@ impl BatchWriter<'_> {
         // Photo rows first: merchant_photos refers to them.
         let photos: Vec<&PhotoMeta> = valid().flat_map(|(_, photos)| photos).collect();
         tx.insert_photos(&photos, self.now).await?;
+        self.matching.add_photos(&photos, self.now);
         let records: Vec<&matcher::MerchantRecord> = valid().map(|(record, _)| record).collect();
         let mut outcomes = tx
             .store_merchants(self.acquirer, self.batch_id, &records, self.now)
@@ -448,10 +453,11 @@ impl Ingestor {
             pending: Vec::new(),
         };
         let now = received_at.clone();
-        let matching = BatchMatcher::new(
-            format!("batch:{batch_id}"),
-            self.linker.begin(&self.store).await?,
-        );
+        let sessions = crate::alerts::Sessions {
+            linking: self.linker.begin(&self.store).await?,
+            photos: self.photos_index.begin(),
+        };
+        let matching = BatchMatcher::new(format!("batch:{batch_id}"), sessions, self.location);
         let mut writer = BatchWriter {
             acquirer,
             batch_id,
@@ -522,7 +528,7 @@ impl Ingestor {
         }
         // Matching runs in the batch's transaction: the batch and the alerts
         // it raises are committed together, or neither is.
-        let (alerts, linking) = matching.finish(&mut tx, &now).await?;
+        let (alerts, sessions) = matching.finish(&mut tx, &now).await?;
         let counts = issues.counts;
         let result = BatchResult {
             batch_id,
@@ -549,7 +555,7 @@ impl Ingestor {
         tx.finish_batch(batch_id, &result.completed_at, &counts, &json)
             .await?;
         tx.commit().await?;
-        linking.committed(batch_id).await?;
+        sessions.committed(batch_id).await?;
         tracing::info!(
             batch_id,
             acquirer,
@@ -659,6 +665,8 @@ fn load_photos(
                 record.photos.push(PhotoRef {
                     kind: request.kind,
                     sha256: meta.sha256.clone(),
+                    gps: meta.gps,
+                    taken_at: meta.taken_at.clone(),
                 });
                 metas.push(meta);
             }

@@ -1,10 +1,13 @@
-//! Photos: checked by decoding under limits, stored once by content hash.
+//! Photos: checked by decoding under limits, hashed for near-duplicate
+//! search, their EXIF GPS and capture time read, stored once by content hash.
 
 use std::fs;
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
 
-use image::{ImageReader, Limits as DecodeLimits};
+use image::{DynamicImage, ImageReader, Limits as DecodeLimits};
+use image_hasher::{HashAlg, HasherConfig};
+use matcher::{Coordinates, PhotoHash};
 
 use crate::config::Limits;
 use crate::digest::sha256_hex;
@@ -15,6 +18,11 @@ use super::issue::Issue;
 /// Smallest accepted side, in pixels: below this a storefront cannot be
 /// verified by a person or hashed meaningfully.
 const MIN_SIDE: u32 = 200;
+
+/// Photos are hashed from a thumbnail of at most this side: the hashes look
+/// at 8×8 and 16×16 pictures, and shrinking a 12-megapixel photo once is
+/// far cheaper than letting the hasher filter it at full size.
+const HASH_THUMBNAIL: u32 = 256;
 
 /// Photo files under `photos/<first two hex digits>/<sha256>`.
 #[derive(Debug, Clone)]
@@ -125,20 +133,153 @@ pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, 
     decode_limits.max_alloc = Some(pixels * 8 + (1 << 20));
     reader.limits(decode_limits);
     let image = reader.decode().map_err(|e| undecodable(e.to_string()))?;
-    if is_blank(&image) {
+    let thumbnail = image.thumbnail(HASH_THUMBNAIL, HASH_THUMBNAIL);
+    drop(image);
+    if is_blank(&thumbnail) {
         return Err(Issue::error(
             field,
             "photo_blank",
             "photo is blank or of one uniform colour",
         ));
     }
+    let (search_hash, verify_hash) = hashes(&thumbnail);
+    let (gps, taken_at) = exif(bytes, field)?;
     Ok(PhotoMeta {
         sha256: sha256_hex(bytes),
         format: format!("{format:?}").to_lowercase(),
         width,
         height,
         bytes: bytes.len() as u64,
+        search_hash,
+        verify_hash,
+        gps,
+        taken_at,
     })
+}
+
+/// The photo's perceptual hashes (see [`matcher::PhotoHash`]): a 64-bit DCT
+/// hash (the median of the low frequencies, robust to re-encoding, resizing
+/// and brightness) to search by, and to verify candidates with, a 256-bit
+/// gradient hash (16×16) followed by a 40-bit double-gradient hash (8×8),
+/// as hex.
+fn hashes(thumbnail: &DynamicImage) -> (PhotoHash, String) {
+    let hash = |config: HasherConfig| config.to_hasher().hash_image(thumbnail);
+    let search = hash(
+        HasherConfig::new()
+            .hash_size(8, 8)
+            .hash_alg(HashAlg::Median)
+            .preproc_dct(),
+    );
+    let gradient = hash(
+        HasherConfig::new()
+            .hash_size(16, 16)
+            .hash_alg(HashAlg::Gradient),
+    );
+    let detail = hash(
+        HasherConfig::new()
+            .hash_size(8, 8)
+            .hash_alg(HashAlg::DoubleGradient),
+    );
+    let mut bits = [0u8; 8];
+    for (slot, byte) in bits.iter_mut().zip(search.as_bytes()) {
+        *slot = *byte;
+    }
+    let mut verify = gradient.as_bytes().to_vec();
+    verify.extend_from_slice(detail.as_bytes());
+    (PhotoHash(u64::from_be_bytes(bits)), hex::encode(verify))
+}
+
+/// EXIF GPS (WGS-84, by the EXIF standard) and capture time, when the photo
+/// carries them. A photo without EXIF has neither; EXIF that cannot be read,
+/// or GPS tags that are not a position on Earth, are an error of the row:
+/// a location the hub cannot trust must not pass silently into the checks.
+fn exif(bytes: &[u8], field: &str) -> Result<(Option<Coordinates>, Option<String>), Issue> {
+    let parsed = match exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) {
+        Ok(parsed) => parsed,
+        Err(exif::Error::NotFound(_) | exif::Error::BlankValue(_)) => return Ok((None, None)),
+        Err(error) => {
+            return Err(Issue::error(
+                field,
+                "photo_exif_invalid",
+                format!("photo EXIF cannot be read: {error}"),
+            ));
+        }
+    };
+    let taken_at = parsed
+        .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
+        .and_then(|f| match &f.value {
+            exif::Value::Ascii(parts) => parts.first(),
+            _ => None,
+        })
+        .and_then(|raw| exif::DateTime::from_ascii(raw).ok())
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            )
+        });
+    let coordinate = |tag, reference, positive: u8, max: f64| -> Result<Option<f64>, Issue> {
+        let Some(value) = parsed.get_field(tag, exif::In::PRIMARY) else {
+            return Ok(None);
+        };
+        let bad = |why: &str| {
+            Issue::error(
+                field,
+                "photo_exif_gps_invalid",
+                format!("photo EXIF GPS is not a position: {why}"),
+            )
+        };
+        let exif::Value::Rational(parts) = &value.value else {
+            return Err(bad("degrees are not rationals"));
+        };
+        if parts.len() != 3 || parts.iter().any(|r| r.denom == 0) {
+            return Err(bad("degrees, minutes, seconds expected"));
+        }
+        let degrees = parts[0].to_f64() + parts[1].to_f64() / 60.0 + parts[2].to_f64() / 3600.0;
+        if !(degrees.is_finite() && degrees <= max)
+            || parts[1].to_f64() >= 60.0
+            || parts[2].to_f64() >= 60.0
+        {
+            return Err(bad("out of range"));
+        }
+        let sign = match parsed
+            .get_field(reference, exif::In::PRIMARY)
+            .map(|f| &f.value)
+        {
+            Some(exif::Value::Ascii(parts))
+                if parts.first().is_some_and(|p| p.first() == Some(&positive)) =>
+            {
+                1.0
+            }
+            Some(exif::Value::Ascii(_)) => -1.0,
+            _ => return Err(bad("no N/S or E/W reference")),
+        };
+        Ok(Some(sign * degrees))
+    };
+    let lat = coordinate(
+        exif::Tag::GPSLatitude,
+        exif::Tag::GPSLatitudeRef,
+        b'N',
+        90.0,
+    )?;
+    let lng = coordinate(
+        exif::Tag::GPSLongitude,
+        exif::Tag::GPSLongitudeRef,
+        b'E',
+        180.0,
+    )?;
+    let gps = match (lat, lng) {
+        (Some(lat), Some(lng)) => Some(Coordinates { lat, lng }),
+        (None, None) => None,
+        _ => {
+            return Err(Issue::error(
+                field,
+                "photo_exif_gps_invalid",
+                "photo EXIF GPS has a latitude or a longitude, not both",
+            ));
+        }
+    };
+    Ok((gps, taken_at))
 }
 
 /// Whether a JPEG has its end-of-image marker after the first top-level
@@ -168,7 +309,7 @@ fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
 
 /// A photo whose brightness barely varies shows nothing (a lens cap, a
 /// blank canvas). Measured on a small grey thumbnail, so cheap.
-fn is_blank(image: &image::DynamicImage) -> bool {
+fn is_blank(image: &DynamicImage) -> bool {
     let thumb = image.thumbnail(32, 32).to_luma8();
     let values: Vec<f64> = thumb.pixels().map(|p| f64::from(p.0[0])).collect();
     let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;

@@ -571,39 +571,6 @@ impl Store {
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
-    /// A page of merchants in store order, after `after_pk`, for full rebuilds.
-    pub async fn merchants_page(
-        &self,
-        after_pk: i64,
-        limit: i64,
-    ) -> Result<Vec<MemberRow>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {MEMBER_COLUMNS} FROM merchants m WHERE m.id > $1 ORDER BY m.id LIMIT $2"
-        )))
-        .bind(after_pk)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
-    }
-
-    /// A page of terminal SN match keys, after a key.
-    pub async fn terminal_sns_page(
-        &self,
-        after_key: &str,
-        limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT sn_key FROM terminals WHERE sn_key IS NOT NULL AND sn_key > $1 \
-             ORDER BY sn_key LIMIT $2",
-        )
-        .bind(after_key)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| Ok(row.try_get("sn_key")?)).collect()
-    }
-
     /// One alert.
     pub async fn get_alert(&self, id: i64) -> Result<Option<AlertRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -21,6 +21,7 @@ mod keys;
 mod links;
 mod merchants;
 mod photos;
+mod terminals;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,8 @@ pub use error::StoreError;
 pub use keys::{KeyRow, NewKey};
 pub use links::LinkRow;
 pub use merchants::{MerchantRow, MerchantVersionRow, UpsertOutcome};
-pub use photos::PhotoMeta;
+pub use photos::{PhotoHashes, PhotoHolder, PhotoMeta, PhotoPair};
+pub use terminals::{NewTerminalReport, TerminalReportRow, TerminalRow};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +132,11 @@ fn migrations(backend: Backend) -> Migrator {
                 "links",
                 include_str!("../../../migrations/sqlite/0003_links.sql"),
             ),
+            (
+                4,
+                "verification",
+                include_str!("../../../migrations/sqlite/0004_verification.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -146,6 +153,11 @@ fn migrations(backend: Backend) -> Migrator {
                 3,
                 "links",
                 include_str!("../../../migrations/postgres/0003_links.sql"),
+            ),
+            (
+                4,
+                "verification",
+                include_str!("../../../migrations/postgres/0004_verification.sql"),
             ),
         ],
     };

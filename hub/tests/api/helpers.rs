@@ -199,6 +199,48 @@ impl TestApp {
         });
         (status, body)
     }
+
+    /// GET raw bytes, with the content type.
+    pub async fn get_bytes(&self, key: &str, path: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (
+            status,
+            content_type,
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+
+    /// POST a JSON body.
+    pub async fn post_json(&self, key: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.post_bytes(key, path, serde_json::to_vec(body).unwrap())
+            .await
+    }
+
+    /// POST raw bytes as JSON.
+    pub async fn post_bytes(&self, key: &str, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
 }
 
 /// A valid resident ID for a sequence number, distinct for every `n` below 336,000.

@@ -8,3 +8,4 @@ mod batches;
 mod health;
 mod keys;
 mod merchants;
+mod verification;
