@@ -19,8 +19,8 @@
 //!   region code against address, GPS against the declared division, photo
 //!   EXIF GPS and terminals against the merchant;
 //! - perceptual photo hashes ([`PhotoHash`]) with the multi-index probes
-//!   that find near-duplicates without a scan, verified by a second hash
-//!   ([`near_duplicate`]);
+//!   that find near-duplicates without a scan ([`PhotoIndex`]), confirmed by
+//!   correlating thumbnails ([`near_duplicate`]);
 //! - tokens ([`TokenKey`], [`Token`], [`TokenKind`]) and [`mask`]s: the key
 //!   design choice is that payment-sensitive values (identity numbers, phones,
 //!   account numbers) leave a parser only as a keyed HMAC token plus a masked
@@ -93,8 +93,8 @@ pub use normalise::{
 };
 pub use phone::{MobilePhone, PhoneError};
 pub use photo_hash::{
-    BANDS, DETAIL_MAX_BITS, PhotoHash, PhotoIndex, PhotoMatch, SEARCH_MAX_BITS, VERIFY_MAX_BITS,
-    near_duplicate, verify_distance,
+    BANDS, MIN_SIMILARITY, PhotoHash, PhotoIndex, PhotoMatch, SEARCH_MAX_BITS, THUMBNAIL_SIDE,
+    Thumbnail, near_duplicate,
 };
 pub use premises::{
     Premises, PremisesLevel, PremisesMatch, STREET_MIN_SIMILARITY, TEXT_MIN_SIMILARITY, UnitKind,

@@ -175,12 +175,17 @@ pub struct LocationFinding {
 /// The division a merchant declares: its `region_code`, else the finest
 /// division named in its address.
 pub fn declared_division(record: &MerchantRecord) -> Option<&'static Division> {
-    let gazetteer = Gazetteer::get();
+    declared(record, || ParsedAddress::parse(&record.address))
+}
+
+/// [`declared_division`], parsing the address only when it is needed.
+fn declared(
+    record: &MerchantRecord,
+    parsed: impl FnOnce() -> ParsedAddress,
+) -> Option<&'static Division> {
     match record.region_code.as_deref() {
-        Some(code) => gazetteer.division(code),
-        None => ParsedAddress::parse(&record.address)
-            .region_code()
-            .map(|code| code.division()),
+        Some(code) => Gazetteer::get().division(code),
+        None => parsed().region_code().map(|code| code.division()),
     }
 }
 
@@ -229,7 +234,9 @@ fn nested(a: &str, b: &str) -> bool {
 /// there is nothing to compare).
 pub fn check_location(record: &MerchantRecord, policy: &LocationPolicy) -> Vec<LocationFinding> {
     let mut findings = Vec::new();
-    let parsed = ParsedAddress::parse(&record.address).region_code();
+    // Parsed once: it is the costly part of the checks.
+    let address = ParsedAddress::parse(&record.address);
+    let parsed = address.region_code();
     if let (Some(declared), Some(parsed)) = (record.region_code.as_deref(), parsed)
         && !nested(declared, parsed.as_str())
     {
@@ -249,7 +256,7 @@ pub fn check_location(record: &MerchantRecord, policy: &LocationPolicy) -> Vec<L
         });
     }
 
-    let region = declared_division(record).and_then(|d| Some((d, division_point(d)?)));
+    let region = declared(record, || address).and_then(|d| Some((d, division_point(d)?)));
     let km = |a: Coordinates, b: Coordinates| distance_m(a, b) / 1000.0;
     let against_region = |check, subject: String, at: Coordinates| {
         let (division, point) = region?;

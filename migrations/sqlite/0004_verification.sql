@@ -1,11 +1,12 @@
 -- Verification (SPEC §6): perceptual hashes and EXIF of photos, the
 -- near-duplicate pairs found among them, and terminal location reports.
 
--- The 64-bit search hash is stored as a signed integer (its bits as i64),
--- the 256-bit verification hash as hex. EXIF GPS is WGS-84. The band index
--- over the search hashes lives in memory, rebuilt from these columns.
+-- The 64-bit search hash is stored as a signed integer (its bits as i64);
+-- the 48×48 grey thumbnail (2,304 bytes) confirms near-duplicates. EXIF GPS
+-- is WGS-84. The band index over the search hashes lives in memory, loaded
+-- from these columns.
 ALTER TABLE photos ADD COLUMN search_hash INTEGER;
-ALTER TABLE photos ADD COLUMN verify_hash TEXT;
+ALTER TABLE photos ADD COLUMN thumbnail BLOB;
 ALTER TABLE photos ADD COLUMN exif_lat REAL;
 ALTER TABLE photos ADD COLUMN exif_lng REAL;
 ALTER TABLE photos ADD COLUMN taken_at TEXT;
@@ -16,8 +17,7 @@ CREATE TABLE photo_pairs (
     left_sha    TEXT NOT NULL REFERENCES photos (sha256),
     right_sha   TEXT NOT NULL REFERENCES photos (sha256),
     search_bits INTEGER NOT NULL,   -- Hamming distance of the 64-bit hashes
-    verify_bits INTEGER NOT NULL,   -- of the 256-bit gradient hashes
-    detail_bits INTEGER NOT NULL,   -- of the 40-bit double-gradient hashes
+    similarity  REAL NOT NULL,      -- correlation of the thumbnails
     PRIMARY KEY (left_sha, right_sha),
     CHECK (left_sha < right_sha)
 );
@@ -37,4 +37,5 @@ CREATE TABLE terminal_reports (
     reported_at TEXT NOT NULL,
     reported_by TEXT NOT NULL      -- key id
 );
-CREATE INDEX terminal_reports_terminal ON terminal_reports (merchant_pk, terminal_id, seen_at);
+-- The same sighting reported again (a retried request) is one sighting.
+CREATE UNIQUE INDEX terminal_reports_sighting ON terminal_reports (merchant_pk, terminal_id, seen_at, lat, lng);

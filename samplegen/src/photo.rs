@@ -96,10 +96,17 @@ impl PhotoRecipe {
     }
 }
 
+/// `image`'s size scaled by `f`, but never below the hub's smallest
+/// accepted side (200 px): a re-used photo is shrunk, not made unusable.
 fn scaled(image: &RgbImage, f: f32) -> (u32, u32) {
-    let s = |v: u32| ((v as f32 * f).round() as u32).max(8);
+    let shortest = image.width().min(image.height()) as f32;
+    let f = f.max(MIN_SIDE as f32 / shortest);
+    let s = |v: u32| ((v as f32 * f).round() as u32).max(MIN_SIDE);
     (s(image.width()), s(image.height()))
 }
+
+/// The smallest side the hub accepts.
+const MIN_SIDE: u32 = 200;
 
 fn crop(image: &RgbImage, f: f32) -> RgbImage {
     let (w, h) = image.dimensions();

@@ -32,6 +32,8 @@ struct AcquirerOutcome {
     error_codes: BTreeMap<String, i64>,
     /// A merchant that was stored, for the example commands.
     example_merchant: Option<String>,
+    /// Its terminal location reports, when the samples have them.
+    reports: Option<hub::verify::terminals::ReportsResult>,
 }
 
 /// Run the demo.
@@ -84,6 +86,19 @@ async fn upload(hub: &LocalHub, sample: &SampleAcquirer) -> anyhow::Result<Acqui
         .filter_map(|e| e.merchant_id.as_deref())
         .collect();
     let example_merchant = first_merchant_id(&sample.plan.source, &rejected);
+    // Then where its terminals were seen (samples/terminal_locations/ACQnn.jsonl).
+    let reports_file = sample.folder.parent().map(|root| {
+        root.join("terminal_locations")
+            .join(format!("{}.jsonl", sample.code))
+    });
+    let reports = match reports_file {
+        Some(file) if file.is_file() => {
+            eprintln!("reporting terminal locations from {}", file.display());
+            let reports = super::terminals::read_reports(&file)?;
+            Some(super::terminals::send(&client, &reports).await?)
+        }
+        _ => None,
+    };
     Ok(AcquirerOutcome {
         code: sample.code.clone(),
         folder: sample.folder.clone(),
@@ -91,6 +106,7 @@ async fn upload(hub: &LocalHub, sample: &SampleAcquirer) -> anyhow::Result<Acqui
         results,
         error_codes,
         example_merchant,
+        reports,
     })
 }
 
@@ -250,7 +266,25 @@ fn print_summary(
         }
         println!("{errors}");
     }
-    println!("alerts in the batch results: {total_alerts}");
+    let reported: Vec<_> = outcomes.iter().filter_map(|o| o.reports.as_ref()).collect();
+    if !reported.is_empty() {
+        let sum = |f: fn(&hub::verify::terminals::ReportsResult) -> usize| {
+            reported.iter().map(|r| f(r)).sum::<usize>()
+        };
+        let far: usize = reported
+            .iter()
+            .map(|r| r.results.iter().filter(|o| o.far).count())
+            .sum();
+        println!(
+            "terminal location reports: {} sent, {} accepted, {} refused, {far} far from their merchant; {} alert changes",
+            sum(|r| r.results.len()),
+            sum(|r| r.accepted),
+            sum(|r| r.rejected),
+            sum(|r| r.alerts.len())
+        );
+        total_alerts += sum(|r| r.alerts.len());
+    }
+    println!("alerts in the batch and report results: {total_alerts}");
     println!();
 
     println!("try:");

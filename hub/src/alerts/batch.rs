@@ -26,8 +26,10 @@ pub struct BatchMatcher {
     affected: Affected,
     /// The slice's stored merchants, for fuzzy linking.
     slice: Vec<(i64, MerchantRecord)>,
-    /// The slice's new photos, for the near-duplicate search.
+    /// The slice's new photos, for the near-duplicate search, with their
+    /// thumbnails.
     photos: Vec<PhotoHashes>,
+    thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
     sessions: Sessions,
     policy: LocationPolicy,
     changes: BTreeMap<i64, AlertChange>,
@@ -59,6 +61,7 @@ impl BatchMatcher {
             affected: Affected::default(),
             slice: Vec::new(),
             photos: Vec::new(),
+            thumbnails: std::collections::HashMap::new(),
             sessions,
             policy,
             changes: BTreeMap::new(),
@@ -66,13 +69,15 @@ impl BatchMatcher {
     }
 
     /// Note photos the batch stored (before the rows that hold them).
-    pub fn add_photos(&mut self, photos: &[&PhotoMeta], now: &str) {
-        self.photos.extend(photos.iter().map(|p| PhotoHashes {
-            sha256: p.sha256.clone(),
-            search_hash: p.search_hash,
-            verify_hash: p.verify_hash.clone(),
-            created_at: now.to_owned(),
-        }));
+    pub fn add_photos(&mut self, photos: &[&PhotoMeta]) {
+        for photo in photos {
+            self.photos.push(PhotoHashes {
+                sha256: photo.sha256.clone(),
+                search_hash: photo.search_hash,
+            });
+            self.thumbnails
+                .insert(photo.sha256.clone(), photo.thumbnail.clone());
+        }
     }
 
     /// Note a stored row (its store key and record); runs linking and
@@ -99,7 +104,9 @@ impl BatchMatcher {
             .linking
             .link(tx, std::mem::take(&mut self.slice))
             .await?;
-        let pairs = self.sessions.photos.add(&std::mem::take(&mut self.photos));
+        let candidates = self.sessions.photos.add(&std::mem::take(&mut self.photos));
+        let thumbnails = std::mem::take(&mut self.thumbnails);
+        let pairs = crate::verify::confirm(tx, &candidates, &thumbnails).await?;
         tx.insert_photo_pairs(&pairs).await?;
         // Boxed: detection's state machine is large, and a worker thread's
         // stack is not (2 MiB, less than an unoptimised build needs here).

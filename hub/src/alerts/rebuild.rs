@@ -58,14 +58,18 @@ pub async fn rebuild(
     let mut tx = store.begin_write().await?;
     let links = linker.rebuild(store, &mut tx).await?;
     tx.clear_photo_pairs().await?;
-    let pairs = photos.all_pairs();
-    tx.insert_photo_pairs(&pairs).await?;
+    let mut photo_pairs = 0;
+    for candidates in photos.all_candidates().chunks(10_000) {
+        let pairs = crate::verify::confirm(&mut tx, candidates, &Default::default()).await?;
+        photo_pairs += pairs.len();
+        tx.insert_photo_pairs(&pairs).await?;
+    }
     let changes = Box::pin(detect(&mut tx, &affected, "reindex", &clock::now())).await?;
     tx.commit().await?;
     Ok(RebuildReport {
         merchants,
         links,
-        photo_pairs: pairs.len(),
+        photo_pairs,
         changes,
     })
 }

@@ -134,23 +134,19 @@ fn photo_evidence(
     let closest = pairs.iter().map(|p| p.search_bits).min().unwrap_or(0);
     let score = 1.0 - 0.5 * closest as f64 / f64::from(matcher::SEARCH_MAX_BITS);
     let evidence = json!({
-        "rule": "near-duplicate photos (perceptual hash, verified by a second hash) on merchants of different legal representatives",
+        "rule": "near-duplicate photos (perceptual hash, confirmed by correlating thumbnails) on merchants of different legal representatives",
         "photos": photos,
         "pairs": pairs.iter().map(|p| json!({
             "left": p.left_sha,
             "right": p.right_sha,
             "hamming_distance": p.search_bits,
             "hash_bits": 64,
-            "gradient_distance": p.verify_bits,
-            "gradient_bits": 256,
-            "double_gradient_distance": p.detail_bits,
-            "double_gradient_bits": 40,
+            "similarity": (p.similarity * 1000.0).round() / 1000.0,
         })).collect::<Vec<_>>(),
         "legal_reps": people,
         "thresholds": {
             "hamming_distance": matcher::SEARCH_MAX_BITS,
-            "gradient_distance": matcher::VERIFY_MAX_BITS,
-            "double_gradient_distance": matcher::DETAIL_MAX_BITS,
+            "similarity": matcher::MIN_SIMILARITY,
         },
     });
     (members, evidence, score)

@@ -334,7 +334,7 @@ impl BatchWriter<'_> {
         // Photo rows first: merchant_photos refers to them.
         let photos: Vec<&PhotoMeta> = valid().flat_map(|(_, photos)| photos).collect();
         tx.insert_photos(&photos, self.now).await?;
-        self.matching.add_photos(&photos, self.now);
+        self.matching.add_photos(&photos);
         let records: Vec<&matcher::MerchantRecord> = valid().map(|(record, _)| record).collect();
         let mut outcomes = tx
             .store_merchants(self.acquirer, self.batch_id, &records, self.now)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use image::{DynamicImage, ImageReader, Limits as DecodeLimits};
 use image_hasher::{HashAlg, HasherConfig};
-use matcher::{Coordinates, PhotoHash};
+use matcher::{Coordinates, PhotoHash, THUMBNAIL_SIDE, Thumbnail};
 
 use crate::config::Limits;
 use crate::digest::sha256_hex;
@@ -142,7 +142,7 @@ pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, 
             "photo is blank or of one uniform colour",
         ));
     }
-    let (search_hash, verify_hash) = hashes(&thumbnail);
+    let (search_hash, thumbnail) = fingerprint(&thumbnail);
     let (gps, taken_at) = exif(bytes, field)?;
     Ok(PhotoMeta {
         sha256: sha256_hex(bytes),
@@ -151,42 +151,35 @@ pub fn inspect(bytes: &[u8], limits: &Limits, field: &str) -> Result<PhotoMeta, 
         height,
         bytes: bytes.len() as u64,
         search_hash,
-        verify_hash,
+        thumbnail,
         gps,
         taken_at,
     })
 }
 
-/// The photo's perceptual hashes (see [`matcher::PhotoHash`]): a 64-bit DCT
-/// hash (the median of the low frequencies, robust to re-encoding, resizing
-/// and brightness) to search by, and to verify candidates with, a 256-bit
-/// gradient hash (16×16) followed by a 40-bit double-gradient hash (8×8),
-/// as hex.
-fn hashes(thumbnail: &DynamicImage) -> (PhotoHash, String) {
-    let hash = |config: HasherConfig| config.to_hasher().hash_image(thumbnail);
-    let search = hash(
-        HasherConfig::new()
-            .hash_size(8, 8)
-            .hash_alg(HashAlg::Median)
-            .preproc_dct(),
-    );
-    let gradient = hash(
-        HasherConfig::new()
-            .hash_size(16, 16)
-            .hash_alg(HashAlg::Gradient),
-    );
-    let detail = hash(
-        HasherConfig::new()
-            .hash_size(8, 8)
-            .hash_alg(HashAlg::DoubleGradient),
-    );
+/// The photo's 64-bit search hash (see [`matcher::PhotoHash`]: a DCT hash,
+/// the median of the low frequencies, robust to re-encoding, resizing and
+/// brightness) and its 48×48 grey thumbnail, to confirm candidates with.
+fn fingerprint(thumbnail: &DynamicImage) -> (PhotoHash, Thumbnail) {
+    let search = HasherConfig::new()
+        .hash_size(8, 8)
+        .hash_alg(HashAlg::Median)
+        .preproc_dct()
+        .to_hasher()
+        .hash_image(thumbnail);
     let mut bits = [0u8; 8];
     for (slot, byte) in bits.iter_mut().zip(search.as_bytes()) {
         *slot = *byte;
     }
-    let mut verify = gradient.as_bytes().to_vec();
-    verify.extend_from_slice(detail.as_bytes());
-    (PhotoHash(u64::from_be_bytes(bits)), hex::encode(verify))
+    let side = THUMBNAIL_SIDE as u32;
+    let grey = image::imageops::resize(
+        &thumbnail.to_luma8(),
+        side,
+        side,
+        image::imageops::FilterType::Triangle,
+    );
+    let thumb = Thumbnail::from_bytes(grey.into_raw()).expect("resized to the thumbnail side");
+    (PhotoHash(u64::from_be_bytes(bits)), thumb)
 }
 
 /// EXIF GPS (WGS-84, by the EXIF standard) and capture time, when the photo

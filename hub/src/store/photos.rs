@@ -23,29 +23,25 @@ pub struct PhotoMeta {
     pub bytes: u64,
     /// 64-bit perceptual hash, to search near-duplicates by.
     pub search_hash: matcher::PhotoHash,
-    /// 256-bit perceptual hash (hex), to verify them with.
-    pub verify_hash: String,
+    /// 48×48 grey thumbnail, to confirm them with.
+    pub thumbnail: matcher::Thumbnail,
     /// EXIF GPS (WGS-84).
     pub gps: Option<matcher::Coordinates>,
     /// EXIF capture time.
     pub taken_at: Option<String>,
 }
 
-/// A stored photo's hashes, for the in-memory band index.
+/// A stored photo's search hash, for the in-memory band index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoHashes {
     /// Content hash.
     pub sha256: String,
     /// Search hash.
     pub search_hash: matcher::PhotoHash,
-    /// Verification hash (hex).
-    pub verify_hash: String,
-    /// When the photo was first stored (orders a near-duplicate group).
-    pub created_at: String,
 }
 
 /// A verified near-duplicate pair of distinct photos.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PhotoPair {
     /// The smaller content hash.
     pub left_sha: String,
@@ -53,10 +49,8 @@ pub struct PhotoPair {
     pub right_sha: String,
     /// Search-hash distance (bits of 64).
     pub search_bits: i64,
-    /// Gradient-hash distance (bits of 256).
-    pub verify_bits: i64,
-    /// Double-gradient-hash distance (bits of 40).
-    pub detail_bits: i64,
+    /// Thumbnail correlation, −1 to 1.
+    pub similarity: f64,
 }
 
 /// A merchant holding a photo, as detection reads it.
@@ -72,17 +66,25 @@ pub struct PhotoHolder {
 
 fn hashes_row(row: &AnyRow) -> Result<Option<PhotoHashes>, sqlx::Error> {
     let search: Option<i64> = row.try_get("search_hash")?;
-    let verify: Option<String> = row.try_get("verify_hash")?;
     // Photos stored before hashing existed have none: they cannot be searched.
-    let (Some(search), Some(verify)) = (search, verify) else {
+    let Some(search) = search else {
         return Ok(None);
     };
     Ok(Some(PhotoHashes {
         sha256: row.try_get("sha256")?,
         search_hash: matcher::PhotoHash(search as u64),
-        verify_hash: verify,
-        created_at: row.try_get("created_at")?,
     }))
+}
+
+fn thumbnails(rows: &[AnyRow]) -> Result<Vec<(String, matcher::Thumbnail)>, StoreError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bytes: Option<Vec<u8>> = row.try_get("thumbnail")?;
+        if let Some(thumbnail) = bytes.and_then(matcher::Thumbnail::from_bytes) {
+            out.push((row.try_get("sha256")?, thumbnail));
+        }
+    }
+    Ok(out)
 }
 
 fn pair_row(row: &AnyRow) -> Result<PhotoPair, sqlx::Error> {
@@ -90,8 +92,7 @@ fn pair_row(row: &AnyRow) -> Result<PhotoPair, sqlx::Error> {
         left_sha: row.try_get("left_sha")?,
         right_sha: row.try_get("right_sha")?,
         search_bits: row.try_get("search_bits")?,
-        verify_bits: row.try_get("verify_bits")?,
-        detail_bits: row.try_get("detail_bits")?,
+        similarity: row.try_get("similarity")?,
     })
 }
 
@@ -107,7 +108,7 @@ impl WriteTx {
         for chunk in photos.chunks(MAX_INSERT_PARAMS / COLUMNS) {
             let sql = format!(
                 "INSERT INTO photos (sha256, format, width, height, bytes, created_at, search_hash, \
-                 verify_hash, exif_lat, exif_lng, taken_at) VALUES {} ON CONFLICT (sha256) DO NOTHING",
+                 thumbnail, exif_lat, exif_lng, taken_at) VALUES {} ON CONFLICT (sha256) DO NOTHING",
                 rows(chunk.len(), COLUMNS)
             );
             let mut query = sqlx::query(for_backend(&sql, self.backend));
@@ -120,7 +121,7 @@ impl WriteTx {
                     .bind(photo.bytes as i64)
                     .bind(now)
                     .bind(photo.search_hash.0 as i64)
-                    .bind(&photo.verify_hash)
+                    .bind(photo.thumbnail.as_bytes().to_vec())
                     .bind(photo.gps.map(|g| g.lat))
                     .bind(photo.gps.map(|g| g.lng))
                     .bind(&photo.taken_at);
@@ -133,10 +134,10 @@ impl WriteTx {
     /// Record verified near-duplicate pairs (a pair already stored keeps
     /// its row).
     pub async fn insert_photo_pairs(&mut self, pairs: &[PhotoPair]) -> Result<(), StoreError> {
-        const COLUMNS: usize = 5;
+        const COLUMNS: usize = 4;
         for chunk in pairs.chunks(MAX_INSERT_PARAMS / COLUMNS) {
             let sql = format!(
-                "INSERT INTO photo_pairs (left_sha, right_sha, search_bits, verify_bits, detail_bits) VALUES {} \
+                "INSERT INTO photo_pairs (left_sha, right_sha, search_bits, similarity) VALUES {} \
                  ON CONFLICT (left_sha, right_sha) DO NOTHING",
                 rows(chunk.len(), COLUMNS)
             );
@@ -146,8 +147,7 @@ impl WriteTx {
                     .bind(&pair.left_sha)
                     .bind(&pair.right_sha)
                     .bind(pair.search_bits)
-                    .bind(pair.verify_bits)
-                    .bind(pair.detail_bits);
+                    .bind(pair.similarity);
             }
             query.execute(self.conn()).await?;
         }
@@ -170,7 +170,7 @@ impl WriteTx {
         let mut pairs = Vec::new();
         for column in ["left_sha", "right_sha"] {
             let prefix = format!(
-                "SELECT left_sha, right_sha, search_bits, verify_bits, detail_bits FROM photo_pairs WHERE {column} IN ("
+                "SELECT left_sha, right_sha, search_bits, similarity FROM photo_pairs WHERE {column} IN ("
             );
             let (conn, backend) = self.conn_for_lists();
             for row in rows_in(conn, backend, &prefix, &[], shas).await? {
@@ -200,6 +200,23 @@ impl WriteTx {
                 })
             })
             .collect()
+    }
+
+    /// The thumbnails of these photos (those that have one).
+    pub async fn photo_thumbnails(
+        &mut self,
+        shas: &[String],
+    ) -> Result<Vec<(String, matcher::Thumbnail)>, StoreError> {
+        let (conn, backend) = self.conn_for_lists();
+        let rows = rows_in(
+            conn,
+            backend,
+            "SELECT sha256, thumbnail FROM photos WHERE sha256 IN (",
+            &[],
+            shas,
+        )
+        .await?;
+        thumbnails(&rows)
     }
 
     /// First-stored times of these photos.
@@ -233,7 +250,7 @@ impl Store {
         // Photos stored before hashing existed have no hashes: they cannot
         // be searched, and are left out.
         let rows = sqlx::query(
-            "SELECT sha256, search_hash, verify_hash, created_at FROM photos \
+            "SELECT sha256, search_hash FROM photos \
              WHERE sha256 > $1 AND search_hash IS NOT NULL ORDER BY sha256 LIMIT $2",
         )
         .bind(after)

@@ -51,43 +51,48 @@ pub struct NewTerminalReport<'a> {
 }
 
 impl WriteTx {
-    /// The acquirer's terminal with this terminal number, or whose SN has
-    /// this match key (`by_sn`).
-    pub async fn find_terminal(
+    /// The acquirer's terminals with this terminal number, or whose SN has
+    /// this match key (`by_sn`): one device may be bound to several
+    /// merchant numbers (一机多号), and each binding is returned.
+    pub async fn find_terminals(
         &mut self,
         acquirer: &str,
         key: &str,
         by_sn: bool,
-    ) -> Result<Option<TerminalRow>, StoreError> {
+    ) -> Result<Vec<TerminalRow>, StoreError> {
         let column = if by_sn { "t.sn_key" } else { "t.terminal_id" };
         let sql = format!(
             "SELECT t.terminal_id AS found_terminal, v.record AS current_record, {MEMBER_COLUMNS} \
              FROM terminals t JOIN merchants m ON m.id = t.merchant_pk \
              JOIN merchant_versions v ON v.merchant_pk = m.id AND v.version = m.version \
-             WHERE m.acquirer = $1 AND {column} = $2 ORDER BY m.id, t.terminal_id LIMIT 1"
+             WHERE m.acquirer = $1 AND {column} = $2 ORDER BY m.id, t.terminal_id LIMIT 100"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(acquirer)
             .bind(key)
-            .fetch_optional(self.conn())
+            .fetch_all(self.conn())
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let record: String = row.try_get("current_record")?;
-        Ok(Some(TerminalRow {
-            terminal_id: row.try_get("found_terminal")?,
-            merchant: member_row(&row)?,
-            record: serde_json::from_str(&record)?,
-        }))
+        rows.iter()
+            .map(|row| {
+                let record: String = row.try_get("current_record")?;
+                Ok(TerminalRow {
+                    terminal_id: row.try_get("found_terminal")?,
+                    merchant: member_row(row)?,
+                    record: serde_json::from_str(&record)?,
+                })
+            })
+            .collect()
     }
 
-    /// Store a location report.
+    /// Store a location report (a sighting stored before is kept once).
     pub async fn insert_terminal_report(
         &mut self,
         report: &NewTerminalReport<'_>,
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO terminal_reports (merchant_pk, terminal_id, lat, lng, seen_at, distance_m, \
-             reported_at, reported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             reported_at, reported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (merchant_pk, terminal_id, seen_at, lat, lng) DO NOTHING",
         )
         .bind(report.merchant_pk)
         .bind(report.terminal_id)

@@ -7,4 +7,4 @@
 mod photos;
 pub mod terminals;
 
-pub use photos::{PhotoMatcher, PhotoSession};
+pub use photos::{Candidate, PhotoMatcher, PhotoSession, confirm};

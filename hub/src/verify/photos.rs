@@ -2,10 +2,12 @@
 //!
 //! The band index over all stored photos' search hashes lives in memory
 //! ([`matcher::PhotoIndex`]), loaded from the store at start-up and extended
-//! as batches store photos: 1,000,000 photos cost about 150 MB, and a search
-//! reads a few hundred buckets instead of the collection. Each new photo is
-//! searched against every photo known before it, candidates are verified on
-//! the independent hash ([`matcher::near_duplicate`]), and the verified pairs
+//! as batches store photos: 8 bytes a photo in the buckets plus its content
+//! hash, so 1,000,000 photos cost about 150 MB, and a search reads a few
+//! thousand bucket entries instead of the collection. Each new photo is
+//! searched against every photo known before it; the candidates are
+//! confirmed by correlating thumbnails ([`matcher::near_duplicate`]), read
+//! from the store for the photos of earlier batches, and the confirmed pairs
 //! go to the store (`photo_pairs`), where detection reads them.
 //!
 //! The index is derived state, like the candidate index: a batch's photos
@@ -13,12 +15,12 @@
 //! and a batch that does not commit takes them out again when its
 //! [`PhotoSession`] is dropped, so a retry searches them afresh.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use matcher::{PhotoIndex, SEARCH_MAX_BITS, near_duplicate};
+use matcher::{PhotoHash, PhotoIndex, SEARCH_MAX_BITS, Thumbnail, near_duplicate};
 
-use crate::store::{PhotoHashes, PhotoPair, Store, StoreError};
+use crate::store::{PhotoHashes, PhotoPair, Store, StoreError, WriteTx};
 
 /// Photos read per page when loading.
 const PAGE: i64 = 10_000;
@@ -32,34 +34,51 @@ pub struct PhotoMatcher {
 #[derive(Default)]
 struct State {
     index: PhotoIndex,
-    /// By ordinal in the index.
-    photos: Vec<Known>,
+    /// Content hash by ordinal in the index.
+    shas: Vec<String>,
+    /// False once a batch that added the photo failed: searches skip it.
+    live: Vec<bool>,
     /// Ordinal of each live photo.
     by_sha: HashMap<String, u32>,
 }
 
-struct Known {
-    sha256: String,
-    verify_hash: String,
-    /// False once a batch that added it failed: searches skip it.
-    live: bool,
+/// Two photos whose search hashes are close: to be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// One photo.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Their search hashes.
+    pub hashes: (PhotoHash, PhotoHash),
 }
 
 impl State {
-    fn add(&mut self, photo: &PhotoHashes) -> u32 {
-        let ordinal = self.index.add(photo.search_hash);
-        self.photos.push(Known {
-            sha256: photo.sha256.clone(),
-            verify_hash: photo.verify_hash.clone(),
-            live: true,
-        });
-        self.by_sha.insert(photo.sha256.clone(), ordinal);
+    fn add(&mut self, sha256: &str, hash: PhotoHash) -> u32 {
+        let ordinal = self.index.add(hash);
+        self.shas.push(sha256.to_owned());
+        self.live.push(true);
+        self.by_sha.insert(sha256.to_owned(), ordinal);
         ordinal
+    }
+
+    /// Live photos within the search radius of `hash`, other than `ordinal`.
+    fn candidates(&self, ordinal: u32, hash: PhotoHash) -> impl Iterator<Item = Candidate> + '_ {
+        self.index
+            .search(hash, SEARCH_MAX_BITS)
+            .into_iter()
+            .filter(move |(other, _)| *other != ordinal && self.live[*other as usize])
+            .filter(move |(other, _)| self.shas[*other as usize] != self.shas[ordinal as usize])
+            .map(move |(other, _)| Candidate {
+                a: self.shas[ordinal as usize].clone(),
+                b: self.shas[other as usize].clone(),
+                hashes: (hash, self.index.hash(other)),
+            })
     }
 }
 
 impl PhotoMatcher {
-    /// Load every stored photo's hashes.
+    /// Load every stored photo's search hash.
     pub async fn load(store: &Store) -> Result<PhotoMatcher, StoreError> {
         let matcher = PhotoMatcher::default();
         let mut after = String::new();
@@ -69,15 +88,15 @@ impl PhotoMatcher {
             after = last.sha256.clone();
             let mut state = matcher.lock();
             for photo in &page {
-                state.add(photo);
+                state.add(&photo.sha256, photo.search_hash);
             }
         }
         Ok(matcher)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while searching leaves no half-written state worth
-        // refusing: every write is one push.
+        // Every write is a push or a flag: a panic elsewhere cannot leave
+        // the state half-written, so a poisoned lock is still good.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -102,56 +121,23 @@ impl PhotoMatcher {
         }
     }
 
-    /// Rebuild every pair from scratch (`mhub reindex`): each photo, in
-    /// content-hash order, against those before it.
-    pub fn all_pairs(&self) -> Vec<PhotoPair> {
+    /// Every candidate pair among the known photos, each once (`mhub
+    /// reindex` confirms them with [`confirm`]).
+    pub fn all_candidates(&self) -> Vec<Candidate> {
         let state = self.lock();
-        let mut pairs = Vec::new();
-        for (ordinal, photo) in state.photos.iter().enumerate() {
-            if !photo.live {
+        let mut out = Vec::new();
+        for ordinal in 0..state.shas.len() as u32 {
+            if !state.live[ordinal as usize] {
                 continue;
             }
-            let hash = state.index_hash(ordinal as u32);
-            for (other, _) in state.index.search(hash, SEARCH_MAX_BITS) {
-                if other as usize >= ordinal {
-                    continue;
-                }
-                if let Some(pair) = state.verify(ordinal as u32, other) {
-                    pairs.push(pair);
-                }
-            }
+            let hash = state.index.hash(ordinal);
+            out.extend(
+                state
+                    .candidates(ordinal, hash)
+                    .filter(|c| state.by_sha.get(&c.b).is_some_and(|o| *o < ordinal)),
+            );
         }
-        pairs
-    }
-}
-
-impl State {
-    fn index_hash(&self, ordinal: u32) -> matcher::PhotoHash {
-        self.index.hash(ordinal)
-    }
-
-    /// The verified pair of two known photos, if they are near-duplicates.
-    fn verify(&self, a: u32, b: u32) -> Option<PhotoPair> {
-        let (pa, pb) = (&self.photos[a as usize], &self.photos[b as usize]);
-        if !pb.live || !pa.live || pa.sha256 == pb.sha256 {
-            return None;
-        }
-        let found = near_duplicate(
-            (self.index_hash(a), &pa.verify_hash),
-            (self.index_hash(b), &pb.verify_hash),
-        )?;
-        let (left, right) = if pa.sha256 < pb.sha256 {
-            (pa, pb)
-        } else {
-            (pb, pa)
-        };
-        Some(PhotoPair {
-            left_sha: left.sha256.clone(),
-            right_sha: right.sha256.clone(),
-            search_bits: i64::from(found.search_bits),
-            verify_bits: i64::from(found.verify_bits),
-            detail_bits: i64::from(found.detail_bits),
-        })
+        out
     }
 }
 
@@ -163,26 +149,21 @@ pub struct PhotoSession {
 }
 
 impl PhotoSession {
-    /// Add the slice's new photos, returning the verified pairs each makes
-    /// with every photo known before it. A photo already known (the same
-    /// bytes stored before) adds nothing: its pairs were found then.
-    pub fn add(&mut self, photos: &[PhotoHashes]) -> Vec<PhotoPair> {
+    /// Add the slice's new photos, returning the candidates each makes with
+    /// every photo known before it. A photo already known (the same bytes
+    /// stored before) adds nothing: its pairs were found then.
+    pub fn add(&mut self, photos: &[PhotoHashes]) -> Vec<Candidate> {
         let mut state = self.matcher.lock();
-        let mut pairs = Vec::new();
+        let mut out = Vec::new();
         for photo in photos {
             if state.by_sha.contains_key(&photo.sha256) {
                 continue;
             }
-            let candidates = state.index.search(photo.search_hash, SEARCH_MAX_BITS);
-            let ordinal = state.add(photo);
+            let ordinal = state.add(&photo.sha256, photo.search_hash);
             self.added.push(photo.sha256.clone());
-            for (other, _) in candidates {
-                if let Some(pair) = state.verify(ordinal, other) {
-                    pairs.push(pair);
-                }
-            }
+            out.extend(state.candidates(ordinal, photo.search_hash));
         }
-        pairs
+        out
     }
 
     /// The batch committed: its photos stay.
@@ -199,58 +180,96 @@ impl Drop for PhotoSession {
         let mut state = self.matcher.lock();
         for sha in &self.added {
             if let Some(ordinal) = state.by_sha.remove(sha) {
-                state.photos[ordinal as usize].live = false;
+                state.live[ordinal as usize] = false;
             }
         }
     }
+}
+
+/// The candidates confirmed by their thumbnails, as pairs to store.
+/// `known` holds thumbnails already at hand (the slice's own); the others
+/// are read in `tx`. A photo without a thumbnail confirms nothing.
+pub async fn confirm(
+    tx: &mut WriteTx,
+    candidates: &[Candidate],
+    known: &HashMap<String, Thumbnail>,
+) -> Result<Vec<PhotoPair>, StoreError> {
+    let missing: Vec<String> = candidates
+        .iter()
+        .flat_map(|c| [&c.a, &c.b])
+        .filter(|sha| !known.contains_key(*sha))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let read: HashMap<String, Thumbnail> =
+        tx.photo_thumbnails(&missing).await?.into_iter().collect();
+    let thumbnail = |sha: &str| known.get(sha).or_else(|| read.get(sha));
+    let mut pairs: Vec<PhotoPair> = Vec::new();
+    for c in candidates {
+        let (Some(ta), Some(tb)) = (thumbnail(&c.a), thumbnail(&c.b)) else {
+            continue;
+        };
+        let Some(found) = near_duplicate((c.hashes.0, ta), (c.hashes.1, tb)) else {
+            continue;
+        };
+        let (left, right) = if c.a < c.b {
+            (&c.a, &c.b)
+        } else {
+            (&c.b, &c.a)
+        };
+        pairs.push(PhotoPair {
+            left_sha: left.clone(),
+            right_sha: right.clone(),
+            search_bits: i64::from(found.search_bits),
+            similarity: found.similarity,
+        });
+    }
+    pairs.sort_by(|x, y| (&x.left_sha, &x.right_sha).cmp(&(&y.left_sha, &y.right_sha)));
+    pairs.dedup_by(|x, y| x.left_sha == y.left_sha && x.right_sha == y.right_sha);
+    Ok(pairs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn photo(sha: &str, hash: u64, verify: &str) -> PhotoHashes {
+    fn photo(sha: &str, hash: u64) -> PhotoHashes {
         PhotoHashes {
             sha256: sha.to_owned(),
-            search_hash: matcher::PhotoHash(hash),
-            verify_hash: verify.to_owned(),
-            created_at: "2026-01-01T00:00:00Z".to_owned(),
+            search_hash: PhotoHash(hash),
         }
     }
 
     #[test]
-    fn a_near_duplicate_is_paired_and_a_far_photo_is_not() {
+    fn close_hashes_are_candidates_and_far_ones_are_not() {
         let matcher = PhotoMatcher::default();
         let mut session = matcher.begin();
-        let close_verify = "00".repeat(37);
-        let pairs = session.add(&[
-            photo("b", 0xFFFF_0000_FFFF_0000, &close_verify),
-            photo("a", 0xFFFF_0000_FFFF_0003, &close_verify),
-            photo("c", 0x0000_FFFF_0000_FFFF, &close_verify),
+        let found = session.add(&[
+            photo("b", 0xFFFF_0000_FFFF_0000),
+            photo("a", 0xFFFF_0000_FFFF_0003),
+            photo("c", 0x0000_FFFF_0000_FFFF),
         ]);
-        assert_eq!(pairs.len(), 1);
-        assert_eq!(
-            (pairs[0].left_sha.as_str(), pairs[0].right_sha.as_str()),
-            ("a", "b")
-        );
-        assert_eq!(pairs[0].search_bits, 2);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].a.as_str(), found[0].b.as_str()), ("a", "b"));
         session.committed();
         assert_eq!(matcher.len(), 3);
-        assert_eq!(matcher.all_pairs(), pairs);
+        let all = matcher.all_candidates();
+        assert_eq!(all.len(), 1);
+        assert_eq!((all[0].a.as_str(), all[0].b.as_str()), ("a", "b"));
     }
 
     #[test]
     fn a_failed_batch_takes_its_photos_out_again() {
         let matcher = PhotoMatcher::default();
-        let verify = "00".repeat(37);
         {
             let mut session = matcher.begin();
-            session.add(&[photo("a", 1, &verify)]);
+            session.add(&[photo("a", 1)]);
             // Dropped without committed(): the batch failed.
         }
         assert!(matcher.is_empty());
         let mut retry = matcher.begin();
-        let pairs = retry.add(&[photo("a", 1, &verify), photo("b", 3, &verify)]);
-        assert_eq!(pairs.len(), 1, "the retry searches its photos afresh");
+        let found = retry.add(&[photo("a", 1), photo("b", 3)]);
+        assert_eq!(found.len(), 1, "the retry searches its photos afresh");
     }
 }

@@ -190,7 +190,8 @@ pub async fn report(
                 continue;
             }
         };
-        let Some(terminal) = tx.find_terminal(&acquirer, &key, by_sn).await? else {
+        let bindings = tx.find_terminals(&acquirer, &key, by_sn).await?;
+        if bindings.is_empty() {
             results.push(ReportOutcome::refused(
                 index,
                 "unknown_terminal",
@@ -200,9 +201,18 @@ pub async fn report(
                 ),
             ));
             continue;
-        };
-        let Some((reference, reference_name, tolerance_km)) = reference(&terminal.record, policy)
-        else {
+        }
+        // The binding it is nearest to, relative to that binding's tolerance.
+        let nearest = bindings
+            .into_iter()
+            .filter_map(|terminal| {
+                let (point, name, tolerance_km) = reference(&terminal.record, policy)?;
+                let distance_m = matcher::distance_m(at, point);
+                let relative = distance_m / (tolerance_km * 1000.0);
+                Some((relative, terminal, name, tolerance_km, distance_m))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((_, terminal, reference_name, tolerance_km, distance_m)) = nearest else {
             results.push(ReportOutcome::refused(
                 index,
                 "merchant_location_unknown",
@@ -210,7 +220,6 @@ pub async fn report(
             ));
             continue;
         };
-        let distance_m = matcher::distance_m(at, reference);
         let seen_at = crate::clock::format(seen);
         tx.insert_terminal_report(&NewTerminalReport {
             merchant_pk: terminal.merchant.pk,
