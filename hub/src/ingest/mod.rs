@@ -33,7 +33,7 @@ use crate::store::{
 };
 
 pub use issue::{BatchIssue, Issue, Severity};
-pub use photo::PhotoStore;
+pub use photo::{PhotoStore, inspect as inspect_photo};
 pub use source::Format;
 pub use spool::{Spooled, spool};
 
