@@ -3,8 +3,7 @@
 //! Places are the county-level divisions of matcher's embedded gazetteer (plus
 //! the four prefecture cities without a county level). Their points are
 //! GCJ-02; generated GPS must be WGS-84 (SPEC §3), so each point is shifted
-//! back with the inverse of the public GCJ-02 formula (one fixed-point step,
-//! accurate to a few metres, which is far inside the jitter added anyway).
+//! back with matcher's inverse of the public GCJ-02 formula.
 
 use std::f64::consts::PI;
 
@@ -232,36 +231,13 @@ impl Places {
     }
 }
 
-/// GCJ-02 → WGS-84 by one fixed-point step of the public WGS→GCJ formula
-/// (Krasovsky ellipsoid); error a few metres.
+/// GCJ-02 → WGS-84 with matcher's conversion, the one the hub measures with.
 pub(crate) fn gcj02_to_wgs84(lat: f64, lng: f64) -> Point {
-    let (dlat, dlng) = gcj02_delta(lat, lng);
+    let wgs = matcher::gcj02_to_wgs84(matcher::Coordinates { lat, lng });
     Point {
-        lat: lat - dlat,
-        lng: lng - dlng,
+        lat: wgs.lat,
+        lng: wgs.lng,
     }
-}
-
-/// The GCJ-02 offset added to a WGS-84 position, in degrees.
-fn gcj02_delta(lat: f64, lng: f64) -> (f64, f64) {
-    const A: f64 = 6_378_245.0;
-    const EE: f64 = 0.006_693_421_622_965_943;
-    let x = lng - 105.0;
-    let y = lat - 35.0;
-    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
-    dlat += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
-    dlat += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
-    dlat += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
-    let mut dlng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
-    dlng += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
-    dlng += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
-    dlng += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
-    let rad = lat / 180.0 * PI;
-    let magic = 1.0 - EE * rad.sin() * rad.sin();
-    let sqrt_magic = magic.sqrt();
-    dlat = (dlat * 180.0) / ((A * (1.0 - EE)) / (magic * sqrt_magic) * PI);
-    dlng = (dlng * 180.0) / (A / sqrt_magic * rad.cos() * PI);
-    (dlat, dlng)
 }
 
 /// A stable 64-bit hash of a string (FNV-1a), for deriving per-street geometry

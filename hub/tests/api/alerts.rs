@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, jsonl, merchant, phone, resident_id, spawn_app};
+use crate::helpers::{
+    Backend, TestApp, jsonl, member_ids, merchant, phone, resident_id, spawn_app,
+};
 
 const JSONL: &str = "application/x-ndjson";
 
@@ -19,21 +21,6 @@ async fn alerts(app: &TestApp, key: &str, query: &str) -> Vec<Value> {
     let (status, body) = app.get(key, &format!("/v1/alerts{query}")).await;
     assert_eq!(status, 200, "{body}");
     body.as_array().unwrap().clone()
-}
-
-fn member_ids(alert: &Value) -> Vec<String> {
-    alert["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m["acquirer"].as_str().unwrap(),
-                m["merchant_id"].as_str().unwrap_or("-")
-            )
-        })
-        .collect()
 }
 
 /// The 15-digit legacy form of an 18-digit resident ID born in the 1900s.

@@ -321,6 +321,24 @@ pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
     bytes
 }
 
+/// An alert's members as `ACQ/merchant_id` (`-` when redacted), sorted.
+pub fn member_ids(alert: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = alert["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["acquirer"].as_str().unwrap(),
+                m["merchant_id"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// The error codes of a batch result.
 pub fn error_codes(result: &Value) -> Vec<String> {
     result["errors"]

@@ -6,7 +6,7 @@ use image::{Rgb, RgbImage};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, error_codes, jsonl, merchant, spawn_app, zip};
+use crate::helpers::{Backend, TestApp, error_codes, jsonl, member_ids, merchant, spawn_app, zip};
 
 /// A photo-like scene: coloured blocks drawn from `seed`, so two seeds give
 /// unrelated pictures.
@@ -88,23 +88,6 @@ async fn alerts_of(app: &TestApp, key: &str, alert_type: &str) -> Vec<Value> {
     let (status, body) = app.get(key, &format!("/v1/alerts?type={alert_type}")).await;
     assert_eq!(status, 200, "{body}");
     body.as_array().unwrap().clone()
-}
-
-fn member_ids(alert: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = alert["members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            format!(
-                "{}/{}",
-                m["acquirer"].as_str().unwrap(),
-                m["merchant_id"].as_str().unwrap_or("-")
-            )
-        })
-        .collect();
-    ids.sort();
-    ids
 }
 
 async fn reused_photos_on_different_peoples_merchants_are_one_shared_photo_alert_but_one_merchants_repeats_are_not(
