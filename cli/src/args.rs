@@ -379,7 +379,7 @@ pub enum TerminalsCommand {
     /// refused one stores nothing. Exit code 1 when any report was refused.
     ///
     /// Examples:
-    ///   MHUB_KEY=<acquirer key> mhub terminals report samples/terminal_locations/ACQ01.jsonl
+    ///   MHUB_KEY=mhub_… mhub terminals report samples/terminal_locations/ACQ01.jsonl
     ///   mhub terminals report seen.jsonl --json
     #[command(verbatim_doc_comment)]
     Report {

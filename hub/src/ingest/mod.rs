@@ -455,7 +455,10 @@ impl Ingestor {
         let now = received_at.clone();
         let sessions = crate::alerts::Sessions {
             linking: self.linker.begin(&self.store).await?,
-            photos: self.photos_index.begin(),
+            photos: {
+                self.photos_index.catch_up(&self.store).await?;
+                self.photos_index.begin()
+            },
         };
         let matching = BatchMatcher::new(format!("batch:{batch_id}"), sessions, self.location);
         let mut writer = BatchWriter {

@@ -1,6 +1,6 @@
 //! Fuzzy links between merchants and the merchant records the linker reads:
 //! the SQL behind [`crate::linking`]. Lists of keys go through
-//! [`super::in_list`].
+//! `store/in_list.rs`.
 
 use matcher::MerchantRecord;
 use sqlx::Row;

@@ -81,7 +81,7 @@ impl WriteTx {
     ///
     /// This is the write path of ingest, so it runs a fixed handful of
     /// statements per slice (one lookup, multi-row inserts) rather than
-    /// several per row ([`super::in_list`]); only a changed merchant costs
+    /// several per row (`store/in_list.rs`); only a changed merchant costs
     /// statements of its own.
     pub async fn store_merchants(
         &mut self,

@@ -3,7 +3,7 @@
 //! One code path serves both backends. Queries are runtime `sqlx::query` calls
 //! through the `Any` driver with `$N` placeholders, which SQLite and
 //! PostgreSQL both accept (set-wise statements over thousands of values
-//! write `?` instead and are numbered for PostgreSQL: see [`in_list`]); the schema differs only where the DDL must
+//! write `?` instead and are numbered for PostgreSQL: see `in_list.rs`); the schema differs only where the DDL must
 //! (identity columns, float type), in `migrations/sqlite` and
 //! `migrations/postgres`. Compile-time checked `query!` macros would bind us
 //! to one backend and to a database at build time, so we do not use them.
@@ -106,7 +106,7 @@ impl WriteTx {
     }
 
     /// The connection and the backend, for the set-wise statements of
-    /// [`in_list`].
+    /// `in_list`.
     fn conn_for_lists(&mut self) -> (&mut sqlx::AnyConnection, Backend) {
         (&mut self.tx, self.backend)
     }

@@ -266,6 +266,27 @@ impl Store {
             .collect())
     }
 
+    /// The hashes of the photos held by merchants a batch after `batch`
+    /// wrote (for catching up with other hubs' batches).
+    pub async fn photo_hashes_since(&self, batch: i64) -> Result<Vec<PhotoHashes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT p.sha256, p.search_hash FROM photos p \
+             JOIN merchant_photos mp ON mp.sha256 = p.sha256 \
+             JOIN merchants m ON m.id = mp.merchant_pk \
+             WHERE m.batch_id > $1 AND p.search_hash IS NOT NULL",
+        )
+        .bind(batch)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(hashes_row)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// Whether a photo belongs to a merchant of `acquirer`, or is evidence
     /// in an alert one of its merchants is a member of.
     pub async fn photo_visible_to(&self, sha256: &str, acquirer: &str) -> Result<bool, StoreError> {

@@ -13,7 +13,10 @@
 //! The index is derived state, like the candidate index: a batch's photos
 //! join it while the batch runs (so its later rows find its earlier ones),
 //! and a batch that does not commit takes them out again when its
-//! [`PhotoSession`] is dropped, so a retry searches them afresh.
+//! [`PhotoSession`] is dropped, so a retry searches them afresh. Before each
+//! batch the index catches up with batches another hub on the same
+//! PostgreSQL committed ([`PhotoMatcher::catch_up`]), by the store's change
+//! sequence, the batch id.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -40,6 +43,8 @@ struct State {
     live: Vec<bool>,
     /// Ordinal of each live photo.
     by_sha: HashMap<String, u32>,
+    /// The newest batch whose photos are known (at the last load or catch-up).
+    batch: i64,
 }
 
 /// Two photos whose search hashes are close: to be confirmed.
@@ -81,6 +86,9 @@ impl PhotoMatcher {
     /// Load every stored photo's search hash.
     pub async fn load(store: &Store) -> Result<PhotoMatcher, StoreError> {
         let matcher = PhotoMatcher::default();
+        // Read before the photos: a batch committed meanwhile is read again
+        // by the next catch-up, and known photos are skipped.
+        matcher.lock().batch = store.last_batch_id().await?;
         let mut after = String::new();
         loop {
             let page = store.photo_hashes_page(&after, PAGE).await?;
@@ -88,10 +96,33 @@ impl PhotoMatcher {
             after = last.sha256.clone();
             let mut state = matcher.lock();
             for photo in &page {
-                state.add(&photo.sha256, photo.search_hash);
+                if !state.by_sha.contains_key(&photo.sha256) {
+                    state.add(&photo.sha256, photo.search_hash);
+                }
             }
         }
         Ok(matcher)
+    }
+
+    /// Add the photos of batches committed since the last load or catch-up
+    /// (by another hub on the same store); returns how many were new.
+    pub async fn catch_up(&self, store: &Store) -> Result<usize, StoreError> {
+        let last = store.last_batch_id().await?;
+        let since = self.lock().batch;
+        if last <= since {
+            return Ok(0);
+        }
+        let photos = store.photo_hashes_since(since).await?;
+        let mut state = self.lock();
+        let mut added = 0;
+        for photo in &photos {
+            if !state.by_sha.contains_key(&photo.sha256) {
+                state.add(&photo.sha256, photo.search_hash);
+                added += 1;
+            }
+        }
+        state.batch = state.batch.max(last);
+        Ok(added)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -57,6 +57,7 @@ pub struct TestApp {
     pub admin_key: String,
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
+    pub database_url: SecretString,
 }
 
 async fn fresh_postgres_database() -> String {
@@ -106,10 +107,13 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
         Backend::Sqlite => None,
         Backend::Postgres => Some(SecretString::from(fresh_postgres_database().await)),
     };
+    let database_url = database_url.unwrap_or_else(|| {
+        SecretString::from(hub::data_dir::DataDir::new(data_dir.path()).sqlite_url())
+    });
     let settings = Settings {
         data_dir: data_dir.path().to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url,
+        database_url: Some(database_url.clone()),
         limits,
         ..Settings::default()
     };
@@ -126,6 +130,39 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
         admin_key,
         client: reqwest::Client::new(),
         data_dir,
+        database_url,
+    }
+}
+
+/// A second hub on `first`'s database, with its own data directory (its own
+/// derived indexes) and a copy of `first`'s secrets, as several hubs on one
+/// PostgreSQL run.
+pub async fn spawn_second_hub(first: &TestApp) -> TestApp {
+    let data_dir = tempfile::tempdir().unwrap();
+    let secrets = data_dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).unwrap();
+    for name in ["token.key", "signing.key"] {
+        std::fs::copy(
+            first.data_dir.path().join("secrets").join(name),
+            secrets.join(name),
+        )
+        .unwrap();
+    }
+    let settings = Settings {
+        data_dir: data_dir.path().to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(first.database_url.clone()),
+        ..Settings::default()
+    };
+    let app = App::build(settings).await.expect("second hub builds");
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        admin_key: first.admin_key.clone(),
+        client: reqwest::Client::new(),
+        data_dir,
+        database_url: first.database_url.clone(),
     }
 }
 

@@ -477,3 +477,38 @@ async fn whole_report_requests_that_cannot_be_taken_are_4xx(backend: Backend) {
     );
 }
 both_backends!(whole_report_requests_that_cannot_be_taken_are_4xx);
+
+async fn a_second_hub_on_the_same_store_finds_a_photo_the_first_hub_stored(backend: Backend) {
+    // Arrange: two hubs on one database, each with its own derived indexes.
+    let first = spawn_app(backend).await;
+    let second = crate::helpers::spawn_second_hub(&first).await;
+    let one = first.create_key("acquirer", Some("ACQ01")).await;
+    let two = first.create_key("acquirer", Some("ACQ02")).await;
+    let original = scene(21);
+    upload_zip(
+        &first,
+        &one,
+        &[with_photos(merchant(1), &[("storefront", "photos/1.jpg")])],
+        &[("photos/1.jpg", jpeg_of(&original, 90))],
+    )
+    .await;
+
+    // Act: the re-use arrives at the second hub, which started before the
+    // first photo was stored.
+    let result = upload_zip(
+        &second,
+        &two,
+        &[with_photos(merchant(2), &[("storefront", "photos/2.jpg")])],
+        &[("photos/2.jpg", reused(&original, "resized"))],
+    )
+    .await;
+
+    // Assert
+    assert_eq!(result["alerts"][0]["type"], "shared_photo", "{result}");
+    let shared = alerts_of(&second, &first.admin_key, "shared_photo").await;
+    assert_eq!(
+        member_ids(&shared[0]),
+        ["ACQ01/898440358120001", "ACQ02/898440358120002"]
+    );
+}
+both_backends!(a_second_hub_on_the_same_store_finds_a_photo_the_first_hub_stored);
