@@ -293,7 +293,7 @@ pub fn person_key(name: &str) -> String {
 
 /// Fills divisions the address text does not name from the declared code,
 /// when the code does not contradict what the text says.
-fn fill_from_declared(address: &mut ParsedAddress, declared: &str) {
+pub(crate) fn fill_from_declared(address: &mut ParsedAddress, declared: &str) {
     let Ok(code) = RegionCode::parse(declared) else {
         return;
     };

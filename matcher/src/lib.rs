@@ -35,6 +35,12 @@
 //!   weighted by [`rarity`] in the stored data, each [`Link`] with its
 //!   [`Explanation`]) → [`clusters`] ([`UnionFind`] over the links).
 //!
+//! - the blacklist: its vocabulary ([`SubjectType`], [`Reason`],
+//!   [`Penalty`]), what an entry lists ([`ListedEntry`]), and the
+//!   [`Screener`] that screens a record against every active entry with a
+//!   match code per field, online in the hub and offline in a member's
+//!   feed mirror alike.
+//!
 //! Reference data (ISO 18245 codes, the gazetteer) is embedded at compile
 //! time from `matcher/data/`; see its README for sources and licences.
 
@@ -42,6 +48,7 @@
 
 mod account;
 mod batch_csv;
+mod blacklist;
 mod candidates;
 mod cluster;
 mod csv;
@@ -63,6 +70,7 @@ mod record;
 mod region_code;
 mod resident_id;
 mod scoring;
+mod screening;
 mod terminal_id;
 mod terminal_sn;
 #[cfg(test)]
@@ -72,6 +80,7 @@ mod uscc;
 
 pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
 pub use batch_csv::{MERCHANT_CSV_COLUMNS, REQUIRED_MERCHANT_CSV_COLUMNS, TERMINAL_CSV_COLUMNS};
+pub use blacklist::{ListedEntry, ListedSubject, Penalty, Reason, SubjectType, UnknownValue};
 pub use candidates::{CandidateIndex, CandidateIndexError};
 pub use cluster::{UnionFind, clusters};
 pub use datum::{distance_m, gcj02_to_wgs84, wgs84_to_gcj02};
@@ -107,6 +116,10 @@ pub use scoring::{
     GPS_MAX_M, LINK_MIN_SCORE, Link, MIN_ANCHOR_WEIGHT, MIN_CORROBORATION_WEIGHT,
     NAME_MIN_SIMILARITY, W_BUILDING, W_CONTROLLER, W_GPS, W_LEGAL_REP_NAME, W_NAME, W_PHOTO,
     W_PREMISES, explain, score,
+};
+pub use screening::{
+    Decision, FieldMatch, FieldMatches, Hit, MatchCode, NAME_PARTIAL_SIMILARITY, Screener,
+    Screening, compare,
 };
 pub use terminal_id::{TerminalId, TerminalIdError};
 pub use terminal_sn::{TerminalSn, TerminalSnError};
