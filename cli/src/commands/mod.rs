@@ -4,6 +4,7 @@
 mod alerts;
 mod batches;
 mod bench;
+mod blacklist;
 mod demo;
 mod evaluate;
 mod init;
@@ -13,6 +14,7 @@ mod merchants;
 mod people;
 mod reindex;
 mod samples;
+mod screen;
 mod serve;
 mod terminals;
 mod upload;
@@ -81,6 +83,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::People(command) => people::run(command, &context).await,
         Command::Alerts(command) => alerts::run(command, &context).await,
         Command::Terminals(command) => terminals::run(command, &context).await,
+        Command::Blacklist(command) => blacklist::run(command, &context).await,
+        Command::Screen(args) => screen::run(args, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,
