@@ -119,7 +119,7 @@ pub use scoring::{
 };
 pub use screening::{
     Decision, FieldMatch, FieldMatches, Hit, MatchCode, NAME_PARTIAL_SIMILARITY, Screener,
-    Screening, compare,
+    Screening, compare, entry_keys, record_keys,
 };
 pub use terminal_id::{TerminalId, TerminalIdError};
 pub use terminal_sn::{TerminalSn, TerminalSnError};

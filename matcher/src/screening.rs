@@ -22,8 +22,10 @@
 //!   same USCC, legal representative or account.
 //! - **review**: weaker signs a person should weigh — the phone alone
 //!   (numbers are re-issued and shared), the name (exact or similar) at the
-//!   same or a similar address, or the same name core when the entry gives
-//!   no address.
+//!   same or a similar address, or the same full name when the entry gives
+//!   no address and the USCCs do not differ (two USCCs are two legal
+//!   entities, and company names are registered per region: 西安市博远贸易
+//!   and 石家庄市博远贸易 share a core, not a name).
 //! - otherwise the entry is not a hit. A person's name alone never is: 张伟
 //!   has hundreds of thousands of owners.
 //!
@@ -175,6 +177,9 @@ pub struct Screening {
 #[derive(Debug, Clone)]
 struct Prepared {
     entry: ListedEntry,
+    /// The whole name, simplified, letters and digits only: region prefix
+    /// and legal form included.
+    full: Option<String>,
     core: Option<NameCore>,
     person: Option<String>,
     address: Option<(ParsedAddress, Premises)>,
@@ -194,6 +199,11 @@ impl Prepared {
             .filter(|_| by_company_name)
             .map(name_core)
             .filter(|c| !c.is_empty());
+        let full = subject
+            .name
+            .as_deref()
+            .filter(|_| by_company_name)
+            .map(full_name);
         let person = subject
             .name
             .as_deref()
@@ -212,6 +222,7 @@ impl Prepared {
             .map(|sn| sn.match_key());
         Prepared {
             entry,
+            full,
             core,
             person,
             address,
@@ -251,6 +262,7 @@ impl Prepared {
 /// The comparable forms of the record being screened.
 struct Screened<'r> {
     record: &'r MerchantRecord,
+    full: String,
     core: NameCore,
     person: String,
     holder: String,
@@ -279,6 +291,7 @@ impl<'r> Screened<'r> {
         sn_keys.dedup();
         Screened {
             record,
+            full: full_name(&record.name),
             core: name_core(&record.name),
             person: person_key(&record.legal_rep.name),
             holder: person_key(&record.settlement_account.name),
@@ -437,6 +450,33 @@ pub fn compare(entry: &ListedEntry, record: &MerchantRecord) -> Option<Hit> {
     compare_prepared(&Prepared::new(entry.clone()), &Screened::new(record))
 }
 
+/// The posting keys of a record: an entry concerns the record only if
+/// they share one of these, or name bigrams (similar names only). Kept with
+/// stored screens, so an entry approved later finds the screens it may
+/// concern by lookup.
+pub fn record_keys(record: &MerchantRecord) -> Vec<String> {
+    let mut keys = Screened::new(record).keys();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The posting keys of an entry (see [`record_keys`]).
+pub fn entry_keys(entry: &ListedEntry) -> Vec<String> {
+    let mut keys = Prepared::new(entry.clone()).keys();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// A name compared whole: simplified, letters and digits only.
+fn full_name(name: &str) -> String {
+    crate::normalise::simplified(&crate::normalise::text(name))
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
 fn bigrams(core: &str) -> Vec<(char, char)> {
     let chars: Vec<char> = core.chars().collect();
     let mut grams: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
@@ -478,6 +518,9 @@ fn compare_prepared(entry: &Prepared, r: &Screened<'_>) -> Option<Hit> {
         entry.entry.subject_type,
         SubjectType::Merchant | SubjectType::Outsourcer
     );
+    // Two USCCs that differ are two legal entities: a name alone cannot say
+    // otherwise (at the same premises it still may, see below).
+    let uscc_differs = matches!((&s.uscc, &record.uscc), (Some(a), Some(b)) if a != b);
     let (decision, rule) = if uscc.is_exact() {
         (Decision::Blocked, "same USCC")
     } else if legal_rep_id.is_exact() {
@@ -494,7 +537,7 @@ fn compare_prepared(entry: &Prepared, r: &Screened<'_>) -> Option<Hit> {
         (Decision::Review, "same phone")
     } else if company && name.is_some() && address.is_some() {
         (Decision::Review, "similar name at a similar address")
-    } else if company && name.is_exact() && s.address.is_none() {
+    } else if company && name.is_exact() && s.address.is_none() && !uscc_differs {
         (Decision::Review, "same name; the entry gives no address")
     } else {
         return None;
@@ -524,8 +567,16 @@ fn name_match(entry: &Prepared, r: &Screened<'_>) -> FieldMatch {
         if b.is_empty() {
             return FieldMatch::none();
         }
-        if a == b {
+        if entry.full.as_deref() == Some(r.full.as_str()) {
             return FieldMatch::exact();
+        }
+        if a == b {
+            // The same core under another region or legal form (西安市博远
+            // 贸易 / 石家庄市博远贸易): company names are registered per
+            // region, so this is similar, not the same.
+            let full = entry.full.as_deref().unwrap_or(a);
+            let jw = strsim::jaro_winkler(full, &r.full).max(strsim::jaro_winkler(&r.full, full));
+            return FieldMatch::partial(jw);
         }
         let jw = strsim::jaro_winkler(a, b).max(strsim::jaro_winkler(b, a));
         let same_family = core.family() == r.core.family() && core.family().chars().count() >= 3;
@@ -621,8 +672,15 @@ mod tests {
             },
         ];
         for (i, subject) in listings.into_iter().enumerate() {
+            let listed = entry(i as i64 + 1, SubjectType::Merchant, subject);
+            // A kept screen of the renamed merchant is found by its keys.
+            let keys = record_keys(&renamed);
+            assert!(
+                entry_keys(&listed).iter().any(|k| keys.contains(k)),
+                "listing {i}"
+            );
             let mut screener = Screener::new();
-            screener.insert(entry(i as i64 + 1, SubjectType::Merchant, subject));
+            screener.insert(listed);
             let screening = screener.screen(&renamed);
             assert_eq!(screening.decision, Decision::Blocked, "listing {i}");
             assert_eq!(screening.hits[0].fields.name.code, MatchCode::None);
@@ -631,14 +689,28 @@ mod tests {
 
     #[test]
     fn a_name_alone_reviews_at_most_and_a_person_name_alone_never_hits() {
-        let shop = record("M1", "深圳市老王烟酒店");
+        let mut shop = record("M1", "深圳市老王烟酒店");
+        shop.uscc = None;
         let mut screener = Screener::new();
+        // The same name, written in traditional characters, listed with
+        // another account: a person should look.
         screener.insert(entry(
             1,
             SubjectType::Merchant,
             ListedSubject {
-                name: Some("老王烟酒商行".into()),
-                uscc: Some("91440300MA5FXXXXX0".into()),
+                name: Some("深圳市老王煙酒店".into()),
+                account: Some(key().protect(TokenKind::Account, "6217000000000000004")),
+                ..ListedSubject::default()
+            },
+        ));
+        // The same core registered in another city under another USCC is
+        // another legal entity.
+        screener.insert(entry(
+            3,
+            SubjectType::Merchant,
+            ListedSubject {
+                name: Some("西安市老王烟酒店".into()),
+                uscc: Some("91610115MA8YB47K1F".into()),
                 ..ListedSubject::default()
             },
         ));
@@ -656,6 +728,9 @@ mod tests {
         assert_eq!(screening.hits.len(), 1, "{screening:?}");
         assert_eq!(screening.hits[0].entry_id, 1);
         assert_eq!(screening.hits[0].fields.name.code, MatchCode::Exact);
+        shop.uscc = Some("91350505MARFM9QC84".into());
+        let other = compare(screener.get(3).unwrap(), &shop);
+        assert_eq!(other, None, "different USCCs: {other:?}");
     }
 
     #[test]

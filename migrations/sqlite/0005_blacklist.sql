@@ -75,6 +75,17 @@ CREATE TABLE screenings (
 CREATE INDEX screenings_at ON screenings (at);
 CREATE INDEX screenings_expires ON screenings (expires_at);
 
+-- The screening keys of each kept screen (matcher::screening_keys: USCC,
+-- document, phone and account tokens, SN match keys, name core and family),
+-- so an entry approved later finds the screens it concerns by lookup, not
+-- by reading 360 days of screens.
+CREATE TABLE screening_keys (
+    key          TEXT NOT NULL,
+    screening_id INTEGER NOT NULL REFERENCES screenings (id),
+    PRIMARY KEY (key, screening_id)
+);
+CREATE INDEX screening_keys_screening ON screening_keys (screening_id);
+
 -- Who besides the members may see an alert: the acquirer whose screen a
 -- retro alert concerns (a prospect is not a stored merchant).
 CREATE TABLE alert_viewers (

@@ -4,8 +4,9 @@
 //!
 //! Candidates come from the store's identifier indexes (USCC, document,
 //! phone and account tokens, terminal SN keys) and, for merchant and
-//! outsourcer names, from the candidate index's name search; each is then
-//! compared with [`matcher::compare`], the rule every other screen uses.
+//! outsourcer names, from the candidate index's name search; kept screens
+//! by their screening keys ([`matcher::entry_keys`]). Each is then compared
+//! with [`matcher::compare`], the rule every other screen uses.
 
 use feed::EntrySnapshot;
 use matcher::{ListedEntry, SubjectType, TerminalSn};
@@ -16,9 +17,6 @@ use crate::store::{Identifiers, StoreError, WriteTx};
 
 /// Name-search candidates read per entry.
 const NAME_CANDIDATES: usize = 200;
-
-/// Screens read per page.
-const SCREEN_PAGE: i64 = 5_000;
 
 /// What the retro screen found.
 #[derive(Debug, Default)]
@@ -78,23 +76,23 @@ pub(super) async fn screen_entry(
             merchants.push((pk, hit));
         }
     }
+    // Kept screens are found by their screening keys (the same postings the
+    // screener uses); similar-name-only matches, which can only ever ask for
+    // review, are left to the next screen of the merchant.
     let mut screens = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = tx.screenings_page(now, after, SCREEN_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for row in page {
-            let record: matcher::MerchantRecord = serde_json::from_str(&row.record)?;
-            if let Some(hit) = matcher::compare(&entry, &record) {
-                screens.push(ScreenHit {
-                    screening_id: row.id,
-                    acquirer: row.acquirer,
-                    merchant_id: row.merchant_id,
-                    at: row.at,
-                    hit,
-                });
-            }
+    for row in tx
+        .screenings_with_keys(now, &matcher::entry_keys(&entry))
+        .await?
+    {
+        let record: matcher::MerchantRecord = serde_json::from_str(&row.record)?;
+        if let Some(hit) = matcher::compare(&entry, &record) {
+            screens.push(ScreenHit {
+                screening_id: row.id,
+                acquirer: row.acquirer,
+                merchant_id: row.merchant_id,
+                at: row.at,
+                hit,
+            });
         }
     }
     let alert = alerts::blacklist_hit(tx, actor, now, snapshot, &merchants, &screens).await?;

@@ -206,6 +206,7 @@ impl OnlineScreening {
             };
             let record_json = serde_json::to_string(record)?;
             let hits = serde_json::to_string(&result.hits)?;
+            let keys = matcher::record_keys(record);
             tx.insert_screening(&NewScreening {
                 at: &now,
                 key_id: &principal.key_id,
@@ -216,6 +217,7 @@ impl OnlineScreening {
                 decision: decision.as_str(),
                 hits: &hits,
                 expires_at: &expires_at,
+                keys: &keys,
             })
             .await?;
         }

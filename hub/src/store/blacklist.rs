@@ -155,6 +155,8 @@ pub struct NewScreening<'a> {
     pub hits: &'a str,
     /// Kept until.
     pub expires_at: &'a str,
+    /// Its screening keys (`matcher::record_keys`).
+    pub keys: &'a [String],
 }
 
 /// Filters for listing entries.
@@ -372,36 +374,40 @@ impl WriteTx {
         .bind(screen.expires_at)
         .fetch_one(self.conn())
         .await?;
-        Ok(row.try_get("id")?)
+        let id: i64 = row.try_get("id")?;
+        for key in screen.keys {
+            sqlx::query("INSERT INTO screening_keys (key, screening_id) VALUES ($1, $2)")
+                .bind(key)
+                .bind(id)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(id)
     }
 
-    /// Screens still kept at `now`, after id `after`, oldest first (a page).
-    pub async fn screenings_page(
+    /// Screens still kept at `now` that share one of `keys`, oldest first.
+    pub async fn screenings_with_keys(
         &mut self,
         now: &str,
-        after: i64,
-        limit: i64,
+        keys: &[String],
     ) -> Result<Vec<ScreeningRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, at, acquirer, merchant_id, record FROM screenings \
-             WHERE expires_at > $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(now)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ScreeningRow {
-                    id: row.try_get("id")?,
-                    at: row.try_get("at")?,
-                    acquirer: row.try_get("acquirer")?,
-                    merchant_id: row.try_get("merchant_id")?,
-                    record: row.try_get("record")?,
-                })
-            })
-            .collect()
+        let (conn, backend) = self.conn_for_lists();
+        let sql = "SELECT DISTINCT s.id, s.at, s.acquirer, s.merchant_id, s.record \
+                   FROM screenings s JOIN screening_keys k ON k.screening_id = s.id \
+                   WHERE s.expires_at > ? AND k.key IN (";
+        let mut found = Vec::new();
+        for row in rows_in(conn, backend, sql, &[now], keys).await? {
+            found.push(ScreeningRow {
+                id: row.try_get("id")?,
+                at: row.try_get("at")?,
+                acquirer: row.try_get("acquirer")?,
+                merchant_id: row.try_get("merchant_id")?,
+                record: row.try_get("record")?,
+            });
+        }
+        found.sort_by_key(|s| s.id);
+        found.dedup_by_key(|s| s.id);
+        Ok(found)
     }
 
     /// Merchants holding any of these identifiers (retro screening's exact
@@ -575,10 +581,19 @@ impl Store {
 
     /// Forget screens past their retention; how many.
     pub async fn purge_screenings(&self, now: &str) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "DELETE FROM screening_keys WHERE screening_id IN \
+             (SELECT id FROM screenings WHERE expires_at <= $1)",
+        )
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
         let done = sqlx::query("DELETE FROM screenings WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(tx.conn())
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
