@@ -6,6 +6,7 @@ mod batches;
 mod bench;
 mod demo;
 mod evaluate;
+mod feed;
 mod init;
 mod keys;
 mod local_hub;
@@ -81,6 +82,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::People(command) => people::run(command, &context).await,
         Command::Alerts(command) => alerts::run(command, &context).await,
         Command::Terminals(command) => terminals::run(command, &context).await,
+        Command::Feed(command) => feed::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,
