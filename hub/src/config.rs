@@ -31,6 +31,65 @@ pub struct Settings {
     /// Distances beyond which location checks report (SPEC §6): the
     /// `[location]` table of the file, see [`matcher::LocationPolicy`].
     pub location: matcher::LocationPolicy,
+    /// Blacklist expiry and retention (SPEC §7): the `[blacklist]` table.
+    pub blacklist: BlacklistPolicy,
+}
+
+/// How long blacklist entries and screens live (SPEC §7).
+///
+/// ```toml
+/// [blacklist]
+/// default_expiry_days = 1825          # 5 years
+/// expiry_days = { sensitive_data_leak = 3650, other = 730 }
+/// screening_retention_days = 360
+/// sweep_interval_secs = 60
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlacklistPolicy {
+    /// An entry's life from approval, unless its reason has its own.
+    pub default_expiry_days: u32,
+    /// Per reason code, overriding the default.
+    pub expiry_days: std::collections::BTreeMap<matcher::Reason, u32>,
+    /// How long screens are kept for retro alerts.
+    pub screening_retention_days: u32,
+    /// How often lapsed entries are removed and old screens forgotten.
+    pub sweep_interval_secs: u64,
+}
+
+impl Default for BlacklistPolicy {
+    fn default() -> Self {
+        BlacklistPolicy {
+            default_expiry_days: 5 * 365,
+            expiry_days: Default::default(),
+            screening_retention_days: 360,
+            sweep_interval_secs: 60,
+        }
+    }
+}
+
+impl BlacklistPolicy {
+    /// An entry's life for `reason`, in days.
+    pub fn expiry_days(&self, reason: matcher::Reason) -> u32 {
+        self.expiry_days
+            .get(&reason)
+            .copied()
+            .unwrap_or(self.default_expiry_days)
+    }
+
+    /// Every number must be positive.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.default_expiry_days == 0 || self.expiry_days.values().any(|d| *d == 0) {
+            return Err("blacklist expiry days must be at least 1".into());
+        }
+        if self.screening_retention_days == 0 {
+            return Err("blacklist.screening_retention_days must be at least 1".into());
+        }
+        if self.sweep_interval_secs == 0 {
+            return Err("blacklist.sweep_interval_secs must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 /// How log lines are written.
@@ -84,6 +143,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             limits: Limits::default(),
             location: matcher::LocationPolicy::default(),
+            blacklist: BlacklistPolicy::default(),
         }
     }
 }
@@ -167,6 +227,10 @@ impl Settings {
             settings.log_format = format;
         }
         settings.location.validate().map_err(ConfigError::Invalid)?;
+        settings
+            .blacklist
+            .validate()
+            .map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

@@ -17,17 +17,19 @@
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod blacklist;
 pub mod clock;
 pub mod config;
 pub mod data_dir;
 pub mod digest;
 pub mod ingest;
 pub mod linking;
+pub mod screening;
 pub mod search;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod verify;
 
-pub use config::{Limits, LogFormat, Overrides, Settings};
+pub use config::{BlacklistPolicy, Limits, LogFormat, Overrides, Settings};
 pub use startup::{App, AppState};

@@ -17,10 +17,12 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::auth::{self, IssuedKey};
+use crate::blacklist::Blacklist;
 use crate::config::{Limits, Settings};
 use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
 use crate::linking::{LinkError, Linker};
+use crate::screening::{OnlineScreening, ReplicaHandle};
 use crate::store::Store;
 use crate::verify::PhotoMatcher;
 
@@ -47,6 +49,12 @@ pub struct AppState {
     pub photos_index: PhotoMatcher,
     /// Location check tolerances.
     pub location: matcher::LocationPolicy,
+    /// The blacklist: reports, reviews, the feed.
+    pub blacklist: Blacklist,
+    /// Screening of prospective merchants.
+    pub screening: OnlineScreening,
+    /// How often the blacklist sweep runs.
+    pub sweep_interval: std::time::Duration,
 }
 
 /// A built hub, listening but not yet serving.
@@ -135,6 +143,13 @@ pub async fn open(
         Access::Beside => PhotoMatcher::default(),
     };
     let token_key = Arc::new(secrets.token_key);
+    let signing_key = Arc::new(secrets.signing_key);
+    // The active blacklist entries, replayed from the stored feed.
+    let replica = ReplicaHandle::default();
+    replica
+        .catch_up(&store)
+        .await
+        .context("replaying the blacklist feed")?;
     let photos = PhotoStore::new(data_dir.photos());
     let limits = Arc::new(settings.limits.clone());
     let ingestor = Ingestor {
@@ -146,11 +161,26 @@ pub async fn open(
         linker: linker.clone(),
         photos_index: photos_index.clone(),
         location: settings.location,
+        replica: replica.clone(),
     };
+    let blacklist = Blacklist::new(
+        store.clone(),
+        token_key.clone(),
+        signing_key.clone(),
+        settings.blacklist.clone(),
+        linker.clone(),
+        replica.clone(),
+    );
+    let screening = OnlineScreening::new(
+        store.clone(),
+        token_key.clone(),
+        replica,
+        settings.blacklist.clone(),
+    );
     let state = AppState {
         store,
         token_key,
-        signing_key: Arc::new(secrets.signing_key),
+        signing_key,
         photos,
         data_dir,
         limits,
@@ -158,6 +188,9 @@ pub async fn open(
         linker,
         photos_index,
         location: settings.location,
+        blacklist,
+        screening,
+        sweep_interval: std::time::Duration::from_secs(settings.blacklist.sweep_interval_secs),
     };
     Ok((state, admin_key))
 }
@@ -204,11 +237,31 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let store = self.state.store.clone();
         tracing::info!(addr = %self.local_addr(), store = store.backend().as_str(), "serving");
+        // Lapsed entries are removed and old screens forgotten by the hub
+        // itself, now and then every sweep interval.
+        let sweeper = tokio::spawn(sweep_forever(
+            self.state.blacklist.clone(),
+            self.state.sweep_interval,
+        ));
         warp::serve(crate::api::routes(self.state))
             .incoming(self.listener)
             .graceful(shutdown)
             .run()
             .await;
+        sweeper.abort();
         store.close().await;
+    }
+}
+
+/// Run the blacklist sweep every `interval`, logging failures (the store may
+/// be down for a while; the next round retries).
+async fn sweep_forever(blacklist: Blacklist, interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = blacklist.sweep().await {
+            tracing::warn!(%error, "blacklist sweep failed; retrying at the next interval");
+        }
     }
 }

@@ -32,6 +32,8 @@ pub struct BatchMatcher {
     thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
     sessions: Sessions,
     policy: LocationPolicy,
+    /// The active blacklist entries: every row is screened against them.
+    replica: crate::screening::ReplicaHandle,
     changes: BTreeMap<i64, AlertChange>,
 }
 
@@ -55,7 +57,12 @@ impl Sessions {
 impl BatchMatcher {
     /// Matching for the batch `actor` (`batch:<id>`), under the location
     /// `policy`, with its hold on the derived state.
-    pub fn new(actor: String, sessions: Sessions, policy: LocationPolicy) -> BatchMatcher {
+    pub fn new(
+        actor: String,
+        sessions: Sessions,
+        policy: LocationPolicy,
+        replica: crate::screening::ReplicaHandle,
+    ) -> BatchMatcher {
         BatchMatcher {
             actor,
             affected: Affected::default(),
@@ -64,6 +71,7 @@ impl BatchMatcher {
             thumbnails: std::collections::HashMap::new(),
             sessions,
             policy,
+            replica,
             changes: BTreeMap::new(),
         }
     }
@@ -99,6 +107,7 @@ impl BatchMatcher {
 
     async fn flush(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
         let affected = std::mem::take(&mut self.affected);
+        let screened = self.screen_slice();
         // Links and photo pairs first: detection grows clusters along them.
         self.sessions
             .linking
@@ -110,7 +119,12 @@ impl BatchMatcher {
         tx.insert_photo_pairs(&pairs).await?;
         // Boxed: detection's state machine is large, and a worker thread's
         // stack is not (2 MiB, less than an unoptimised build needs here).
-        for change in Box::pin(detect(tx, &affected, &self.actor, now)).await? {
+        let mut changes = Box::pin(detect(tx, &affected, &self.actor, now)).await?;
+        for (entry, hits) in screened {
+            let change = super::blacklist_hit(tx, &self.actor, now, &entry, &hits, &[]).await?;
+            changes.extend(change);
+        }
+        for change in changes {
             match self.changes.get_mut(&change.id) {
                 // Raised earlier in this batch: still "raised", now bigger.
                 Some(first) if first.change == "raised" => first.member_count = change.member_count,
@@ -120,6 +134,25 @@ impl BatchMatcher {
             }
         }
         Ok(())
+    }
+
+    /// Screen the slice's rows against the active blacklist entries: the
+    /// hits of each entry concerned, with the entry as published.
+    fn screen_slice(&self) -> Vec<(feed::EntrySnapshot, Vec<(i64, matcher::Hit)>)> {
+        let replica = self.replica.read();
+        if replica.active() == 0 {
+            return Vec::new();
+        }
+        let mut by_entry: BTreeMap<i64, Vec<(i64, matcher::Hit)>> = BTreeMap::new();
+        for (pk, record) in &self.slice {
+            for hit in replica.screen(record).hits {
+                by_entry.entry(hit.entry_id).or_default().push((*pk, hit));
+            }
+        }
+        by_entry
+            .into_iter()
+            .filter_map(|(id, hits)| Some((replica.entries().get(&id)?.clone(), hits)))
+            .collect()
     }
 
     /// Match the last slice and return every alert the batch raised, grew

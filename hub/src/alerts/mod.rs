@@ -19,6 +19,7 @@
 //! its own `shared_*` finding, marked `hub`, and never glues people into one.
 
 mod batch;
+mod blacklist_hit;
 mod detect;
 mod rebuild;
 mod review;
@@ -32,6 +33,7 @@ use matcher::MerchantRecord;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchMatcher, SLICE, Sessions};
+pub use blacklist_hit::{ScreenHit, blacklist_hit};
 pub use detect::detect;
 pub use rebuild::{RebuildReport, rebuild};
 pub use review::{Decision, ReviewError, decide};

@@ -95,8 +95,9 @@ pub fn redact_for(
                 redact_fuzzy_link(link, own);
             }
         }
-        // Photos and terminal reports name the merchant they belong to.
-        for list in ["photos", "reports"] {
+        // Photos, terminal reports and blacklist hits name the merchant
+        // they belong to.
+        for list in ["photos", "reports", "hits"] {
             if let Some(items) = evidence.get_mut(list).and_then(Value::as_array_mut) {
                 for item in items {
                     if item["acquirer"].as_str() != own {
@@ -104,6 +105,11 @@ pub fn redact_for(
                     }
                 }
             }
+        }
+        // Another acquirer's screens of prospects are none of this one's
+        // business: a retro alert shows an acquirer its own screens only.
+        if let Some(screens) = evidence.get_mut("screenings").and_then(Value::as_array_mut) {
+            screens.retain(|s| s["acquirer"].as_str() == own);
         }
         if let Some(merchants) = evidence.get_mut("merchants").and_then(Value::as_array_mut) {
             for merchant in merchants {

@@ -3,10 +3,13 @@
 
 mod alerts;
 mod batches;
+mod blacklist;
 pub mod error;
+mod feed;
 mod health;
 mod keys;
 mod merchants;
+mod screen;
 mod search;
 mod verify;
 pub mod views;
@@ -25,14 +28,21 @@ pub use error::{ApiError, reject};
 pub fn routes(
     state: AppState,
 ) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone + Send + Sync + 'static {
+    // Each resource's routes are boxed: a request that no route takes is
+    // tried against all of them, and unboxed, the nested futures of that
+    // walk outgrow a worker thread's stack in a debug build.
     let v1 = warp::path("v1").and(
         keys::routes(state.clone())
-            .or(batches::routes(state.clone()))
-            .or(alerts::routes(state.clone()))
-            .or(search::routes(state.clone()))
-            .or(merchants::routes(state.clone()))
-            .or(verify::routes(state.clone()))
-            .or(me(state.clone())),
+            .boxed()
+            .or(batches::routes(state.clone()).boxed())
+            .or(alerts::routes(state.clone()).boxed())
+            .or(search::routes(state.clone()).boxed())
+            .or(merchants::routes(state.clone()).boxed())
+            .or(verify::routes(state.clone()).boxed())
+            .or(blacklist::routes(state.clone()).boxed())
+            .or(screen::routes(state.clone()).boxed())
+            .or(feed::routes(state.clone()).boxed())
+            .or(me(state.clone()).boxed()),
     );
     health::routes(state)
         .or(v1)
@@ -75,7 +85,15 @@ pub(crate) fn authenticated(
 /// another route shares the path).
 pub(crate) fn json_body<T: serde::de::DeserializeOwned + Send>()
 -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
-    warp::body::content_length_limit(64 * 1024)
+    json_body_up_to(64 * 1024)
+}
+
+/// A JSON body of at most `limit` bytes (imports and screens carry many
+/// records), parsed like [`json_body`].
+pub(crate) fn json_body_up_to<T: serde::de::DeserializeOwned + Send>(
+    limit: u64,
+) -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::body::content_length_limit(limit)
         .and(warp::body::bytes())
         .and_then(|bytes: bytes::Bytes| async move {
             serde_json::from_slice::<T>(&bytes).map_err(|e| {

@@ -13,6 +13,7 @@
 //!    and a crash mid-batch leaves no trace of it.
 
 mod issue;
+mod listing;
 mod photo;
 mod row;
 mod source;
@@ -33,8 +34,10 @@ use crate::store::{
 };
 
 pub use issue::{BatchIssue, Issue, Severity};
+pub use listing::{Listing, MAX_EVIDENCE_CHARS, listing};
 pub use photo::{PhotoStore, inspect as inspect_photo};
-pub use source::Format;
+pub use row::{Context as RowContext, ValidRow, merchant_id_of, validate as validate_row};
+pub use source::{Batch, Format, RawRow, open as open_batch};
 pub use spool::{Spooled, spool};
 
 /// How many issues a batch result lists inline; the rest are paged from
@@ -210,6 +213,8 @@ pub struct Ingestor {
     pub photos_index: crate::verify::PhotoMatcher,
     /// Location check tolerances.
     pub location: matcher::LocationPolicy,
+    /// The active blacklist entries, to screen every row against.
+    pub replica: crate::screening::ReplicaHandle,
 }
 
 /// The outcome of an upload that was read.
@@ -460,7 +465,14 @@ impl Ingestor {
                 self.photos_index.begin()
             },
         };
-        let matching = BatchMatcher::new(format!("batch:{batch_id}"), sessions, self.location);
+        // Entries approved on another hub of the same PostgreSQL count too.
+        self.replica.catch_up(&self.store).await?;
+        let matching = BatchMatcher::new(
+            format!("batch:{batch_id}"),
+            sessions,
+            self.location,
+            self.replica.clone(),
+        );
         let mut writer = BatchWriter {
             acquirer,
             batch_id,

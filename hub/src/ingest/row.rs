@@ -68,24 +68,35 @@ pub struct Context<'a> {
 }
 
 /// Field access that records type errors as it goes.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     object: &'a Map<String, Value>,
     prefix: String,
     issues: &'a mut Vec<Issue>,
 }
 
 impl<'a> Fields<'a> {
-    fn path(&self, field: &str) -> String {
+    /// The fields of `object`, reporting into `issues`.
+    pub(super) fn of(object: &'a Map<String, Value>, issues: &'a mut Vec<Issue>) -> Fields<'a> {
+        Fields {
+            object,
+            prefix: String::new(),
+            issues,
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn path(&self, field: &str) -> String {
         format!("{}{field}", self.prefix)
     }
 
-    fn issue(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+    pub(super) fn issue(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
         let path = self.path(field);
         self.issues.push(Issue::error(path, code, message));
     }
 
     /// A string field; `None` when absent, null or of the wrong type (reported).
-    fn string(&mut self, field: &str, required: bool) -> Option<String> {
+    pub(super) fn string(&mut self, field: &str, required: bool) -> Option<String> {
         match self.object.get(field) {
             None | Some(Value::Null) => {
                 if required {
@@ -394,12 +405,14 @@ pub fn validate(
     }
 }
 
-fn legal_rep(
+/// An identity document from `id_type` (default `resident_id`) and
+/// `id_number`: its type and token.
+pub(super) fn id_document(
     fields: &mut Fields<'_>,
+    required: bool,
     context: &Context<'_>,
     warnings: &mut Vec<Issue>,
-) -> Option<LegalRep> {
-    let name = fields.string("name", true);
+) -> (Option<IdType>, Option<Protected>) {
     let id_type = match fields.string("id_type", false).as_deref() {
         None | Some("resident_id") => Some(IdType::ResidentId),
         Some("passport") => Some(IdType::Passport),
@@ -414,7 +427,7 @@ fn legal_rep(
             None
         }
     };
-    let id = fields.string("id_number", true).and_then(|raw| {
+    let id = fields.string("id_number", required).and_then(|raw| {
         let id_type = id_type?;
         match id_type {
             IdType::ResidentId => match ResidentId::parse(&raw, context.today) {
@@ -449,6 +462,16 @@ fn legal_rep(
             },
         }
     });
+    (id_type, id)
+}
+
+fn legal_rep(
+    fields: &mut Fields<'_>,
+    context: &Context<'_>,
+    warnings: &mut Vec<Issue>,
+) -> Option<LegalRep> {
+    let name = fields.string("name", true);
+    let (id_type, id) = id_document(fields, true, context, warnings);
     let phone = phone(fields, "phone", context);
     Some(LegalRep {
         name: name?,
@@ -458,7 +481,11 @@ fn legal_rep(
     })
 }
 
-fn phone(fields: &mut Fields<'_>, field: &str, context: &Context<'_>) -> Option<Protected> {
+pub(super) fn phone(
+    fields: &mut Fields<'_>,
+    field: &str,
+    context: &Context<'_>,
+) -> Option<Protected> {
     fields.string(field, false).and_then(|raw| {
         MobilePhone::parse(&raw)
             .map(|phone| phone.protect(context.token_key))
@@ -467,39 +494,50 @@ fn phone(fields: &mut Fields<'_>, field: &str, context: &Context<'_>) -> Option<
     })
 }
 
+/// A settlement account number from `number_field`, of the kind in
+/// `kind_field` (inferred when absent).
+pub(super) fn account_number(
+    fields: &mut Fields<'_>,
+    number_field: &str,
+    kind_field: &str,
+    required: bool,
+    warnings: &mut Vec<Issue>,
+) -> Option<AccountNumber> {
+    let declared = match fields.string(kind_field, false).as_deref() {
+        None => Some(None),
+        Some("card") => Some(Some(AccountKind::Card)),
+        Some("corporate") => Some(Some(AccountKind::Corporate)),
+        Some(_) => {
+            fields.issue(kind_field, "invalid_enum", "kind must be card or corporate");
+            None
+        }
+    };
+    fields.string(number_field, required).and_then(|raw| {
+        match AccountNumber::parse(&raw, declared?) {
+            Ok(number) => {
+                if number.kind() == AccountKind::Card && !number.luhn_valid() {
+                    warnings.push(Issue::warning(
+                        fields.path(number_field),
+                        "account_luhn_legacy",
+                        "card number fails the Luhn check (accepted: not a UnionPay 62 BIN)",
+                    ));
+                }
+                Some(number)
+            }
+            Err(e) => {
+                fields.issue(number_field, e.code(), e.to_string());
+                None
+            }
+        }
+    })
+}
+
 fn settlement_account(
     fields: &mut Fields<'_>,
     context: &Context<'_>,
     warnings: &mut Vec<Issue>,
 ) -> Option<SettlementAccount> {
-    let declared = match fields.string("kind", false).as_deref() {
-        None => Some(None),
-        Some("card") => Some(Some(AccountKind::Card)),
-        Some("corporate") => Some(Some(AccountKind::Corporate)),
-        Some(_) => {
-            fields.issue("kind", "invalid_enum", "kind must be card or corporate");
-            None
-        }
-    };
-    let number =
-        fields
-            .string("number", true)
-            .and_then(|raw| match AccountNumber::parse(&raw, declared?) {
-                Ok(number) => {
-                    if number.kind() == AccountKind::Card && !number.luhn_valid() {
-                        warnings.push(Issue::warning(
-                            fields.path("number"),
-                            "account_luhn_legacy",
-                            "card number fails the Luhn check (accepted: not a UnionPay 62 BIN)",
-                        ));
-                    }
-                    Some(number)
-                }
-                Err(e) => {
-                    fields.issue("number", e.code(), e.to_string());
-                    None
-                }
-            });
+    let number = account_number(fields, "number", "kind", true, warnings);
     let name = fields.string("name", true);
     let bank = fields.string("bank", false);
     let number = number?;

@@ -582,10 +582,12 @@ impl Store {
         Ok(row.as_ref().map(alert_row).transpose()?)
     }
 
-    /// Acquirers with a member in an alert.
+    /// Acquirers with a member in an alert, or allowed to view it (the
+    /// acquirer of a screen a retro alert concerns).
     pub async fn alert_acquirers(&self, id: i64) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
-            "SELECT DISTINCT acquirer FROM alert_members WHERE alert_id = $1 ORDER BY acquirer",
+            "SELECT acquirer FROM alert_members WHERE alert_id = $1 \
+             UNION SELECT acquirer FROM alert_viewers WHERE alert_id = $1 ORDER BY acquirer",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -620,7 +622,8 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ALERT_COLUMNS} FROM alerts \
              WHERE ($1 IS NULL OR type = $1) AND ($2 IS NULL OR status = $2) \
-             AND ($3 IS NULL OR id IN (SELECT alert_id FROM alert_members WHERE acquirer = $3)) \
+             AND ($3 IS NULL OR id IN (SELECT alert_id FROM alert_members WHERE acquirer = $3 \
+             UNION SELECT alert_id FROM alert_viewers WHERE acquirer = $3)) \
              AND ($4 IS NULL OR updated_at >= $4) AND ($5 IS NULL OR updated_at < $5) \
              AND ($6 IS NULL OR id < $6) ORDER BY id DESC LIMIT $7"
         )))

@@ -16,6 +16,9 @@ pub enum StoreError {
     /// A stored JSON document could not be read back.
     #[error("stored document is corrupt")]
     Corrupt(#[from] serde_json::Error),
+    /// A stored word is outside the vocabulary this hub knows.
+    #[error("stored value is outside the vocabulary: {0}")]
+    Vocabulary(String),
     /// A unique constraint rejected the write (e.g. a batch uploaded twice at once).
     #[error("conflicting write")]
     Conflict,

@@ -15,6 +15,7 @@
 
 mod alerts;
 mod batches;
+mod blacklist;
 mod error;
 mod in_list;
 mod keys;
@@ -35,6 +36,10 @@ pub use alerts::{
     AlertEventRow, AlertFilter, AlertRow, AlertWrite, Groups, MemberRow, SharedKind, SharedValue,
 };
 pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
+pub use blacklist::{
+    EntryChange, EntryFilter, EntryRow, FeedEventRow, Identifiers, NewEntry, NewScreening,
+    ScreeningRow, TransitionRow,
+};
 pub use error::StoreError;
 pub use keys::{KeyRow, NewKey};
 pub use links::LinkRow;
@@ -137,6 +142,11 @@ fn migrations(backend: Backend) -> Migrator {
                 "verification",
                 include_str!("../../../migrations/sqlite/0004_verification.sql"),
             ),
+            (
+                5,
+                "blacklist",
+                include_str!("../../../migrations/sqlite/0005_blacklist.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -158,6 +168,11 @@ fn migrations(backend: Backend) -> Migrator {
                 4,
                 "verification",
                 include_str!("../../../migrations/postgres/0004_verification.sql"),
+            ),
+            (
+                5,
+                "blacklist",
+                include_str!("../../../migrations/postgres/0005_blacklist.sql"),
             ),
         ],
     };

@@ -101,6 +101,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Start a hub with the given limits.
 pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
+    spawn_app_tuned(backend, |settings| settings.limits = limits).await
+}
+
+/// Start a hub with settings changed by `tune`.
+pub async fn spawn_app_tuned(backend: Backend, tune: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let data_dir = tempfile::tempdir().unwrap();
     let database_url = match backend {
@@ -110,13 +115,13 @@ pub async fn spawn_app_with(backend: Backend, limits: Limits) -> TestApp {
     let database_url = database_url.unwrap_or_else(|| {
         SecretString::from(hub::data_dir::DataDir::new(data_dir.path()).sqlite_url())
     });
-    let settings = Settings {
+    let mut settings = Settings {
         data_dir: data_dir.path().to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(database_url.clone()),
-        limits,
         ..Settings::default()
     };
+    tune(&mut settings);
     let app = App::build(settings).await.expect("hub builds");
     let address = format!("http://{}", app.local_addr());
     let admin_key = app

@@ -5,7 +5,10 @@ mod helpers;
 
 mod alerts;
 mod batches;
+mod blacklist;
+mod feed;
 mod health;
 mod keys;
 mod merchants;
+mod screening;
 mod verification;

@@ -1,0 +1,277 @@
+//! `/v1/blacklist`: report, import, list, show, review, remove, update.
+
+use matcher::Penalty;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use warp::http::StatusCode;
+use warp::{Filter, Rejection, Reply};
+
+use super::{ApiError, authenticated, json_body, json_body_up_to, reject, with_state};
+use crate::auth::Principal;
+use crate::blacklist::BlacklistError;
+use crate::startup::AppState;
+use crate::store::EntryFilter;
+
+/// Largest import body.
+const IMPORT_BYTES: u64 = 32 << 20;
+
+impl From<BlacklistError> for ApiError {
+    fn from(error: BlacklistError) -> Self {
+        let message = error.to_string();
+        let code = error.code();
+        match error {
+            BlacklistError::Invalid(issues) => {
+                ApiError::bad_request(code, message).with_details(json!({ "errors": issues }))
+            }
+            BlacklistError::NotFound(_) => ApiError::not_found(code, message),
+            BlacklistError::Forbidden(_) | BlacklistError::SelfReview => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            BlacklistError::WrongStatus { .. } | BlacklistError::Duplicate(_) => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
+            BlacklistError::NoteRequired
+            | BlacklistError::InvalidRemoval
+            | BlacklistError::TooMany => ApiError::bad_request(code, message),
+            BlacklistError::Store(store) => store.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    subject_type: Option<String>,
+    reporter: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `POST /v1/blacklist/import` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// Entries in the report format.
+    pub entries: Vec<Value>,
+}
+
+/// `approve` and `reject` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// Why.
+    pub note: String,
+}
+
+/// `remove` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveRequest {
+    /// `appeal_upheld` or `error`.
+    pub removal: String,
+    /// Why.
+    pub note: String,
+}
+
+/// `update` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    /// New penalty.
+    pub penalty: Option<String>,
+    /// New expiry (RFC 3339).
+    pub expires_at: Option<String>,
+    /// Why.
+    pub note: String,
+}
+
+fn filter_of(query: ListQuery) -> Result<EntryFilter, ApiError> {
+    if let Some(status) = &query.status
+        && !["reported", "active", "rejected", "removed"].contains(&status.as_str())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "status must be reported, active, rejected or removed",
+        ));
+    }
+    if let Some(subject) = &query.subject_type {
+        subject
+            .parse::<matcher::SubjectType>()
+            .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    Ok(EntryFilter {
+        status: query.status,
+        subject_type: query.subject_type,
+        reporter: query.reporter,
+        visible_to: None,
+        before: query.before,
+        limit,
+    })
+}
+
+pub(super) fn routes(
+    state: AppState,
+) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
+    let report = warp::path!("blacklist")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<Value>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |principal: Principal, body: Value, state: AppState| async move {
+                let view = state
+                    .blacklist
+                    .report(&principal, &body)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::with_status(
+                    warp::reply::json(&view),
+                    StatusCode::CREATED,
+                ))
+            },
+        );
+    let import = warp::path!("blacklist" / "import")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body_up_to::<ImportRequest>(IMPORT_BYTES))
+        .and(with_state(state.clone()))
+        .and_then(
+            |principal: Principal, body: ImportRequest, state: AppState| async move {
+                let results = state
+                    .blacklist
+                    .import(&principal, &body.entries)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&json!({ "results": results })))
+            },
+        );
+    let list = warp::path!("blacklist")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(warp::query::<ListQuery>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |principal: Principal, query: ListQuery, state: AppState| async move {
+                let filter = filter_of(query).map_err(reject)?;
+                let views = state
+                    .blacklist
+                    .list(&principal, filter)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&views))
+            },
+        );
+    let show = warp::path!("blacklist" / i64)
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, state: AppState| async move {
+                let view = state.blacklist.show(&principal, id).await.map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&view))
+            },
+        );
+    let history = warp::path!("blacklist" / i64 / "history")
+        .and(warp::get())
+        .and(authenticated(state.clone()))
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, state: AppState| async move {
+                let transitions = state
+                    .blacklist
+                    .history(&principal, id)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&json!({ "transitions": transitions })))
+            },
+        );
+    let approve = warp::path!("blacklist" / i64 / "approve")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<NoteRequest>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, body: NoteRequest, state: AppState| async move {
+                let approval = state
+                    .blacklist
+                    .approve(&principal, id, &body.note)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&approval))
+            },
+        );
+    let reject_route = warp::path!("blacklist" / i64 / "reject")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<NoteRequest>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, body: NoteRequest, state: AppState| async move {
+                let view = state
+                    .blacklist
+                    .reject(&principal, id, &body.note)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&view))
+            },
+        );
+    let remove = warp::path!("blacklist" / i64 / "remove")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<RemoveRequest>())
+        .and(with_state(state.clone()))
+        .and_then(
+            |id: i64, principal: Principal, body: RemoveRequest, state: AppState| async move {
+                let view = state
+                    .blacklist
+                    .remove(&principal, id, &body.removal, &body.note)
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&view))
+            },
+        );
+    let update = warp::path!("blacklist" / i64 / "update")
+        .and(warp::post())
+        .and(authenticated(state.clone()))
+        .and(json_body::<UpdateRequest>())
+        .and(with_state(state))
+        .and_then(
+            |id: i64, principal: Principal, body: UpdateRequest, state: AppState| async move {
+                let penalty = body
+                    .penalty
+                    .as_deref()
+                    .map(str::parse::<Penalty>)
+                    .transpose()
+                    .map_err(|e| reject(ApiError::bad_request("invalid_enum", e.to_string())))?;
+                let view = state
+                    .blacklist
+                    .update(
+                        &principal,
+                        id,
+                        penalty,
+                        body.expires_at.as_deref(),
+                        &body.note,
+                    )
+                    .await
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(warp::reply::json(&view))
+            },
+        );
+    report
+        .or(import)
+        .or(list)
+        .or(show)
+        .or(history)
+        .or(approve)
+        .or(reject_route)
+        .or(remove)
+        .or(update)
+}
