@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 
 use ed25519_dalek::VerifyingKey;
-use feed::{FeedError, FeedHead, Replica, SignedEvent, verify_next};
+use feed::{FeedError, FeedHead, Payload, Replica, SignedEvent, verify_next};
 use matcher::TokenKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Row as _, SqliteConnection, SqlitePool};
@@ -300,13 +300,14 @@ impl Mirror {
     /// Verify `events` as the continuation of the stored chain under `key`
     /// and store them, all in one transaction: either every event is
     /// verified and stored, or none is. `expected` is the head the caller
-    /// believes the mirror has. The new head.
+    /// believes the mirror has. The new head and the verified payloads, to
+    /// apply to a replica once they are safely stored.
     pub async fn append(
         &self,
         expected: &FeedHead,
         events: &[SignedEvent],
         key: &VerifyingKey,
-    ) -> Result<FeedHead, MirrorError> {
+    ) -> Result<(FeedHead, Vec<Payload>), MirrorError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut head = read_head(&mut tx).await?;
         if head != *expected {
@@ -315,14 +316,15 @@ impl Mirror {
                 found: head.seq,
             });
         }
+        let mut payloads = Vec::with_capacity(events.len());
         for event in events {
-            head = verify_next(&head, event, key)
-                .map_err(MirrorError::Refused)?
-                .0;
+            let (next, payload) = verify_next(&head, event, key).map_err(MirrorError::Refused)?;
             insert_event(&mut tx, event).await?;
+            head = next;
+            payloads.push(payload);
         }
         tx.commit().await?;
-        Ok(head)
+        Ok((head, payloads))
     }
 
     /// The head and every meta value, to return to with [`Mirror::restore`].
@@ -483,7 +485,7 @@ fn to_u64(seq: i64) -> Result<u64, MirrorError> {
 #[cfg(test)]
 mod tests {
     use ed25519_dalek::SigningKey;
-    use feed::{Action, EntrySnapshot, EntryStatus, Payload, seal};
+    use feed::{Action, EntrySnapshot, EntryStatus, seal};
     use matcher::{ListedSubject, Penalty, Reason, SubjectType};
 
     use super::*;
@@ -561,16 +563,18 @@ mod tests {
         let mirror = fresh(&dir, &key).await;
         let events = chain(5, &key);
 
-        let head = mirror
+        let (head, first) = mirror
             .append(&FeedHead::genesis(), &events[..2], &key.verifying_key())
             .await
             .unwrap();
-        let head = mirror
+        let (head, rest) = mirror
             .append(&head, &events[2..], &key.verifying_key())
             .await
             .unwrap();
 
         assert_eq!(head.seq, 5);
+        let seqs: Vec<u64> = first.iter().chain(&rest).map(|p| p.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
         assert_eq!(mirror.head().await.unwrap(), head);
         let replayed = mirror.replay().await.unwrap();
         assert_eq!(replayed.head, head);
@@ -585,7 +589,7 @@ mod tests {
         let key = SigningKey::from_bytes(&[1; 32]);
         let mirror = fresh(&dir, &key).await;
         let mut events = chain(4, &key);
-        let head = mirror
+        let (head, _) = mirror
             .append(&FeedHead::genesis(), &events[..1], &key.verifying_key())
             .await
             .unwrap();
@@ -612,7 +616,7 @@ mod tests {
         let public = key.verifying_key();
         let mirror = fresh(&dir, &key).await;
         let events = chain(4, &key);
-        let head = mirror
+        let (head, _) = mirror
             .append(&FeedHead::genesis(), &events[..1], &public)
             .await
             .unwrap();

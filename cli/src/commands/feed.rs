@@ -19,7 +19,8 @@ use anyhow::{Context as _, bail};
 use comfy_table::Cell;
 use ed25519_dalek::VerifyingKey;
 use feed::{FeedError, FeedHead, SignedEvent};
-use matcher::TokenKey;
+use hub::screening::RecordScreening;
+use matcher::{Decision, TokenKey};
 use reqwest::{StatusCode, Url};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
@@ -27,7 +28,7 @@ use serde::Serialize;
 use super::Context;
 use crate::args::{FeedCommand, FeedMirrorArgs, FeedPullArgs, FeedScreenArgs};
 use crate::client::{ApiError, Client};
-use crate::mirror::{Checkpoint, Mirror, MirrorError, parse_public_key};
+use crate::mirror::{Checkpoint, Mirror, MirrorError, Replayed, parse_public_key};
 use crate::output::{self, number};
 
 /// Run one `feed` subcommand.
@@ -114,6 +115,9 @@ enum PullError {
     /// Ctrl-C.
     #[error("interrupted")]
     Interrupted,
+    /// The events already stored do not verify: the file was altered.
+    #[error("{0}; nothing was pulled: check it with `mhub feed verify` and pull into a new mirror")]
+    Broken(MirrorError),
     /// The network, the hub or the mirror failed: nothing to undo.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -122,7 +126,10 @@ enum PullError {
 impl PullError {
     /// A refusal undoes the run; anything else keeps committed pages.
     fn is_refusal(&self) -> bool {
-        !matches!(self, PullError::Interrupted | PullError::Other(_))
+        !matches!(
+            self,
+            PullError::Interrupted | PullError::Broken(_) | PullError::Other(_)
+        )
     }
 }
 
@@ -130,6 +137,7 @@ impl From<MirrorError> for PullError {
     fn from(error: MirrorError) -> PullError {
         match error {
             MirrorError::Refused(feed) => PullError::Refused(feed),
+            corrupt @ MirrorError::Corrupt(_) => PullError::Broken(corrupt),
             other => PullError::Other(other.into()),
         }
     }
@@ -158,10 +166,9 @@ async fn pull(plan: PullPlan, json: bool) -> anyhow::Result<()> {
         _ = tokio::signal::ctrl_c() => Err(PullError::Interrupted),
     };
     match outcome {
-        Ok((pulled, key_id)) => {
-            let summary = summarise(&mirror, pulled, key_id).await;
+        Ok(summary) => {
             mirror.close().await;
-            print_pull(&summary?, json)
+            print_pull(&summary, json)
         }
         Err(error) => Err(settle(mirror, created, &checkpoint, error).await),
     }
@@ -179,12 +186,20 @@ async fn settle(
     let nothing_kept = head.as_ref().is_none_or(|h| h.seq == checkpoint.head.seq);
     if created && (error.is_refusal() || nothing_kept) {
         // This run made the file: leave no file behind, as before it.
-        return match mirror.discard().await {
-            Ok(()) => anyhow::Error::new(error).context("pull refused; no mirror was created"),
-            Err(io) => anyhow::Error::new(error).context(format!(
-                "pull refused, and removing the new mirror failed: {io}"
-            )),
+        let what = if error.is_refusal() {
+            "pull refused"
+        } else {
+            "pull failed"
         };
+        return match mirror.discard().await {
+            Ok(()) => anyhow::Error::new(error).context(format!("{what}; no mirror was created")),
+            Err(io) => anyhow::Error::new(error)
+                .context(format!("{what}, and removing the new mirror failed: {io}")),
+        };
+    }
+    if matches!(error, PullError::Broken(_)) {
+        mirror.close().await;
+        return error.into();
     }
     if error.is_refusal() {
         let restored = mirror.restore(checkpoint).await;
@@ -201,25 +216,33 @@ async fn settle(
     }
     mirror.close().await;
     let seq = head.map_or(checkpoint.head.seq, |h| h.seq);
-    let kept = seq - checkpoint.head.seq;
+    let kept = seq.saturating_sub(checkpoint.head.seq);
     anyhow::Error::new(error).context(format!(
         "pull stopped after storing {kept} new events (the mirror is at event {seq}); \
          run it again to resume"
     ))
 }
 
-/// Check the key, the head and the token key, then page through the new
-/// events; the number stored and the pinned key id.
+/// Verify what the mirror holds, check the key, the head and the token
+/// key, then page through the new events, applying each verified page to
+/// the replica; what to print.
 async fn pull_into(
     plan: &PullPlan,
     mirror: &Mirror,
     start: &FeedHead,
     json: bool,
-) -> Result<(u64, String), PullError> {
+) -> Result<PullSummary, PullError> {
+    let Replayed {
+        mut replica,
+        head: stored,
+    } = replay_stored(mirror).await?;
+    if stored != *start {
+        return Err(anyhow::anyhow!("the mirror changed while it was being read").into());
+    }
     let key = pin_key(plan, mirror).await?;
     let hub_head = plan.client.feed_head().await?;
     check_head(start, &hub_head)?;
-    fetch_token_key(&plan.client, mirror).await?;
+    let token_key = fetch_token_key(&plan.client, mirror).await?;
     mirror.set_hub_url(plan.client.base().as_str()).await?;
 
     let bar = output::progress(hub_head.seq.saturating_sub(start.seq), "events", json);
@@ -230,7 +253,11 @@ async fn pull_into(
         if events.is_empty() {
             break;
         }
-        head = mirror.append(&head, &events, &key).await?;
+        let (next, payloads) = mirror.append(&head, &events, &key).await?;
+        head = next;
+        for payload in &payloads {
+            replica.apply(payload);
+        }
         bar.inc(events.len() as u64);
         if (events.len() as u64) < plan.page {
             break;
@@ -238,7 +265,25 @@ async fn pull_into(
     }
     bar.finish_and_clear();
     check_reached(&head, &hub_head)?;
-    Ok((head.seq - start.seq, feed::key_id(&key)))
+    Ok(PullSummary {
+        pulled: head.seq - start.seq,
+        head,
+        active_entries: replica.active(),
+        key_id: feed::key_id(&key),
+        token_key,
+    })
+}
+
+/// The stored chain, verified from genesis before anything is added to it;
+/// an empty replica for a mirror that was never pulled.
+async fn replay_stored(mirror: &Mirror) -> Result<Replayed, PullError> {
+    if mirror.pinned_key().await?.is_none() && mirror.head().await? == FeedHead::genesis() {
+        return Ok(Replayed {
+            replica: feed::Replica::new(),
+            head: FeedHead::genesis(),
+        });
+    }
+    mirror.replay().await.map_err(PullError::Broken)
 }
 
 /// The hub's key, checked against `--key-id` and the mirror's pin, and
@@ -308,14 +353,15 @@ fn check_reached(head: &FeedHead, hub_head: &FeedHead) -> Result<(), PullError> 
 }
 
 /// Fetch and store the token key; a key whose role may not read it gets a
-/// note, and the mirror keeps any token key it already had.
-async fn fetch_token_key(client: &Client, mirror: &Mirror) -> Result<(), PullError> {
+/// note, and the mirror keeps any token key it already had. Whether the
+/// mirror holds one now.
+async fn fetch_token_key(client: &Client, mirror: &Mirror) -> Result<bool, PullError> {
     match client.feed_token_key().await {
         Ok(answer) => {
             let key = TokenKey::from_hex(answer.token_key.expose_secret())
                 .map_err(|e| anyhow::anyhow!("the hub's token key is unusable: {e}"))?;
             mirror.set_token_key(&key).await?;
-            Ok(())
+            Ok(true)
         }
         Err(error) => match error.downcast_ref::<ApiError>() {
             Some(refusal) if refusal.status == StatusCode::FORBIDDEN => {
@@ -324,7 +370,7 @@ async fn fetch_token_key(client: &Client, mirror: &Mirror) -> Result<(), PullErr
                      the feed is mirrored, but `mhub feed screen` needs the token key — pull once \
                      with a subscriber key"
                 );
-                Ok(())
+                Ok(mirror.token_key().await?.is_some())
             }
             _ => Err(error.context("fetching the token key").into()),
         },
@@ -353,43 +399,36 @@ async fn fetch_page(
         .collect()
 }
 
-async fn summarise(mirror: &Mirror, pulled: u64, key_id: String) -> anyhow::Result<PullSummary> {
-    let replayed = mirror
-        .replay()
-        .await
-        .context("re-verifying the mirror after the pull")?;
-    Ok(PullSummary {
-        pulled,
-        head: replayed.head,
-        active_entries: replayed.replica.active(),
-        key_id,
-        token_key: mirror.token_key().await?.is_some(),
-    })
-}
-
 fn print_pull(summary: &PullSummary, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json_line(summary);
     }
-    let mut table = output::table(["field", "value"]);
-    table.add_row(vec![Cell::new("pulled"), number(summary.pulled)]);
-    table.add_row(vec![Cell::new("head seq"), number(summary.head.seq)]);
-    table.add_row(vec!["head hash", summary.head.hash.as_str()]);
-    table.add_row(vec![
-        Cell::new("active entries"),
-        number(summary.active_entries),
-    ]);
-    table.add_row(vec!["key id", summary.key_id.as_str()]);
-    table.add_row(vec![
-        "token key",
-        if summary.token_key {
-            "stored"
-        } else {
-            "missing (pull with a subscriber key to screen offline)"
-        },
-    ]);
-    println!("{table}");
+    let token_key = if summary.token_key {
+        "stored"
+    } else {
+        "missing: pull with a subscriber key to screen offline"
+    };
+    println!(
+        "{}",
+        fields_table([
+            ("pulled", summary.pulled.to_string()),
+            ("head seq", summary.head.seq.to_string()),
+            ("head hash", summary.head.hash.clone()),
+            ("active entries", summary.active_entries.to_string()),
+            ("key id", summary.key_id.clone()),
+            ("token key", token_key.to_owned()),
+        ])
+    );
     Ok(())
+}
+
+/// A two-column table of named values.
+fn fields_table<const N: usize>(rows: [(&str, String); N]) -> comfy_table::Table {
+    let mut table = output::table(["field", "value"]);
+    for (name, value) in rows {
+        table.add_row(vec![name.to_owned(), value]);
+    }
+    table
 }
 
 // ---------------------------------------------------------------- verify
@@ -421,21 +460,27 @@ async fn verify(args: FeedMirrorArgs, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json_line(&summary);
     }
-    let mut table = output::table(["field", "value"]);
-    table.add_row(vec![Cell::new("head seq"), number(summary.head.seq)]);
-    table.add_row(vec!["head hash", summary.head.hash.as_str()]);
-    table.add_row(vec![Cell::new("events verified"), number(summary.events)]);
-    table.add_row(vec![
-        Cell::new("active entries"),
-        number(summary.active_entries),
-    ]);
-    table.add_row(vec![
-        Cell::new("entries published"),
-        number(summary.entries),
-    ]);
-    table.add_row(vec!["key id", summary.key_id.as_str()]);
-    table.add_row(vec!["hub", summary.hub.as_deref().unwrap_or("-")]);
-    println!("{table}");
+    println!(
+        "{}",
+        fields_table([
+            ("head seq", summary.head.seq.to_string()),
+            ("head hash", summary.head.hash.clone()),
+            ("events verified", summary.events.to_string()),
+            ("active entries", summary.active_entries.to_string()),
+            ("entries published", summary.entries.to_string()),
+            ("key id", summary.key_id.clone()),
+            ("hub", summary.hub.clone().unwrap_or_else(|| "-".to_owned())),
+            (
+                "token key",
+                if summary.token_key {
+                    "stored"
+                } else {
+                    "missing"
+                }
+                .to_owned()
+            ),
+        ])
+    );
     Ok(())
 }
 
@@ -455,7 +500,94 @@ async fn verify_summary(mirror: &Mirror) -> anyhow::Result<VerifySummary> {
 
 // ---------------------------------------------------------------- screen
 
+/// Screen a batch against the mirror: the rows read and validated as
+/// `POST /v1/screen` reads them, tokenised with the mirror's token key, and
+/// screened by a replica replayed (and verified) from the mirror.
 async fn screen(args: FeedScreenArgs, json: bool) -> anyhow::Result<()> {
-    let _ = (Path::new(&args.batch), json);
-    bail!("offline screening needs the hub's shared screening code (not merged yet)")
+    let mirror = Mirror::open(&args.mirror.mirror).await?;
+    let prepared = screen_inputs(&mirror).await;
+    mirror.close().await;
+    let (token_key, replica) = prepared?;
+    let rows = read_batch(&args.batch).await?;
+    let candidates = hub::screening::validate(rows, &token_key, hub::clock::today_in_china());
+    let results = hub::screening::screen(&replica, &candidates);
+    if json {
+        return output::json_lines(&results);
+    }
+    print_screenings(&results);
+    Ok(())
+}
+
+/// The token key and the verified replica, or why the mirror cannot screen.
+async fn screen_inputs(mirror: &Mirror) -> anyhow::Result<(TokenKey, feed::Replica)> {
+    let token_key = mirror.token_key().await?.context(
+        "the mirror holds no token key, so records cannot be tokenised: pull once with a \
+         subscriber key (`MHUB_KEY=<subscriber key> mhub feed pull --mirror FILE`)",
+    )?;
+    let replayed = mirror.replay().await?;
+    Ok((token_key, replayed.replica))
+}
+
+/// The batch's rows (file reading and unzipping are blocking work).
+async fn read_batch(
+    path: &Path,
+) -> anyhow::Result<Vec<(u64, Result<serde_json::Value, hub::ingest::Issue>)>> {
+    let owned = path.to_owned();
+    tokio::task::spawn_blocking(move || hub::screening::read_file(&owned, &hub::Limits::default()))
+        .await
+        .context("reading the batch")?
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+/// One row per record, then the counts.
+fn print_screenings(results: &[RecordScreening]) {
+    let mut table = output::table(["line", "merchant_id", "decision", "hits"]);
+    for result in results {
+        table.add_row(vec![
+            number(result.line),
+            output::or_dash(result.merchant_id.as_deref()),
+            Cell::new(result.decision.map_or("invalid", |d| d.as_str())),
+            Cell::new(describe_hits(result)),
+        ]);
+    }
+    println!("{table}");
+    let count =
+        |decision: Option<Decision>| results.iter().filter(|r| r.decision == decision).count();
+    println!(
+        "{} records: {} blocked, {} review, {} clear, {} invalid",
+        results.len(),
+        count(Some(Decision::Blocked)),
+        count(Some(Decision::Review)),
+        count(Some(Decision::Clear)),
+        count(None),
+    );
+}
+
+/// `#id reason penalty (rule)` per hit, or the record's errors.
+fn describe_hits(result: &RecordScreening) -> String {
+    if !result.errors.is_empty() {
+        return result
+            .errors
+            .iter()
+            .map(|e| match &e.field {
+                Some(field) => format!("{field}: {}", e.code),
+                None => e.code.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    result
+        .hits
+        .iter()
+        .map(|hit| {
+            format!(
+                "#{} {} {} ({})",
+                hit.entry_id,
+                hit.reason.as_str(),
+                hit.penalty.as_str(),
+                hit.rule
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
