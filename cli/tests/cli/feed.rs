@@ -112,6 +112,20 @@ impl Feed {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// The key id of `GET /v1/feed/key` straight from the hub.
+    fn key_id(&self) -> String {
+        let (status, body) = http(
+            self.url(),
+            "GET",
+            "/v1/feed/key",
+            &self.subscriber,
+            &json!(null),
+        );
+        assert_eq!(status, 200, "{body}");
+        let key: Value = serde_json::from_str(&body).unwrap();
+        key["key_id"].as_str().unwrap().to_owned()
+    }
+
     /// `mhub feed pull --hub URL --mirror FILE --json` with the subscriber key.
     fn pull(&self, hub_url: &str, extra: &[&str]) -> Output {
         self.pull_with(&self.subscriber, hub_url, extra)
@@ -211,9 +225,11 @@ fn a_pull_mirrors_every_approved_and_removed_entry_and_verify_agrees() {
     let ids = feed.list_samples(3);
     feed.remove(ids[1]);
     let hub_head = feed.head();
+    // The member learnt the key id out of band, and types it in capitals.
+    let key_id = feed.key_id().to_uppercase();
 
     // Act
-    let pulled = one_json(&feed.pull(feed.url(), &[]));
+    let pulled = one_json(&feed.pull(feed.url(), &["--key-id", &key_id]));
     let verified = one_json(&feed.verify());
 
     // Assert
@@ -223,15 +239,7 @@ fn a_pull_mirrors_every_approved_and_removed_entry_and_verify_agrees() {
     assert_eq!(pulled["head"]["hash"], hub_head.hash);
     assert_eq!(pulled["active_entries"], 2);
     assert_eq!(pulled["token_key"], true);
-    let (_, key) = http(
-        feed.url(),
-        "GET",
-        "/v1/feed/key",
-        &feed.subscriber,
-        &json!(null),
-    );
-    let key: Value = serde_json::from_str(&key).unwrap();
-    assert_eq!(pulled["key_id"], key["key_id"]);
+    assert_eq!(pulled["key_id"], feed.key_id());
     assert_eq!(verified["head"], pulled["head"]);
     assert_eq!(verified["events"], 4);
     assert_eq!(verified["active_entries"], 2);
@@ -361,6 +369,60 @@ fn a_pull_killed_mid_way_resumes_cleanly() {
     assert_eq!(resumed["pulled"].as_u64().unwrap(), 6 - kept_seq);
     assert_eq!(resumed["head"]["hash"], feed.head().hash);
     assert_eq!(one_json(&feed.verify())["events"], 6);
+}
+
+#[test]
+fn ctrl_c_stops_a_pull_saying_where_and_the_next_pull_resumes() {
+    // Arrange: four events served slowly, one per page.
+    let feed = Feed::spawn();
+    feed.list_samples(4);
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    let proxy = Proxy::start(feed.url(), move |path, body| {
+        if path.starts_with("/v1/feed/events") {
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        Some(body)
+    });
+    let child = crate::helpers::mhub()
+        .env("MHUB_KEY", &feed.subscriber)
+        .args([
+            "feed", "pull", "--page", "1", "--hub", &proxy.url, "--mirror",
+        ])
+        .arg(&feed.mirror)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Act: SIGINT while the second page is on its way.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while served.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "the pull never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let interrupted = child.wait_with_output().unwrap();
+    let kept = dump(&feed.mirror).0.len();
+    let resumed = one_json(&feed.pull(feed.url(), &[]));
+
+    // Assert: page 1 at least was kept, and the message says how far it got.
+    let err = stderr(&interrupted);
+    assert_eq!(interrupted.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!((1..4).contains(&kept), "{kept} events kept");
+    assert!(
+        err.contains(&format!("the mirror is at event {kept}")),
+        "{err}"
+    );
+    assert!(err.contains("run it again to resume"), "{err}");
+    assert_eq!(resumed["pulled"], 4 - kept);
+    assert_eq!(resumed["head"]["hash"], feed.head().hash);
 }
 
 /// A mirror at event 2 and a hub at event 5: the state each wire-tampering
