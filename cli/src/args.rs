@@ -117,6 +117,28 @@ pub enum Command {
     /// Report where terminals were seen; relocated terminals raise alerts.
     #[command(subcommand)]
     Terminals(TerminalsCommand),
+    /// The shared blacklist: report, review, remove, and read entries.
+    #[command(subcommand)]
+    Blacklist(BlacklistCommand),
+    /// Screen prospective merchants against the blacklist
+    ///
+    /// FILE is a batch in the upload format (merchants.jsonl, merchants.csv
+    /// or a .zip; photos are not needed). Every record is answered clear,
+    /// review or blocked, with the entries it matches, a match code per
+    /// field (exact | partial | none, with the similarity) and how many
+    /// stored merchants already share its people and identifiers. The hub
+    /// keeps each screen for the retention period (360 days): an entry
+    /// approved later raises a retro alert to the screening acquirer.
+    ///
+    /// With --json: one object per record, with at least line, merchant_id,
+    /// decision and hits. Exit code 0 whatever the decisions (they are the
+    /// answer); 1 when the hub refuses the request or the file is unreadable.
+    ///
+    /// Examples:
+    ///   mhub screen prospects.jsonl
+    ///   mhub screen prospects.csv --purpose periodic_review --json
+    #[command(verbatim_doc_comment)]
+    Screen(ScreenArgs),
     /// Mirror the signed blacklist feed locally and screen against it offline.
     #[command(subcommand)]
     Feed(FeedCommand),
@@ -488,6 +510,185 @@ pub struct AlertsDecisionArgs {
     /// Why, for the record (kept with who decided and when).
     #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub reason: String,
+}
+
+/// `mhub screen`.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// Prospective merchants: .jsonl, .csv or .zip in the upload format.
+    pub file: PathBuf,
+    /// Why the screen is made (SPEC §9: shared data is for anti-fraud use only).
+    #[arg(long, value_name = "PURPOSE", default_value = "onboarding",
+          value_parser = ["onboarding", "periodic_review", "investigation"])]
+    pub purpose: String,
+}
+
+/// `mhub blacklist …`.
+#[derive(Debug, Subcommand)]
+pub enum BlacklistCommand {
+    /// Report one entry from flags, or many from a JSON Lines file
+    ///
+    /// An acquirer key reports under its own code; an analyst key reports
+    /// for the association, or for the acquirer a file's "reporter" field
+    /// names. Entries wait for an analyst's approval (another key than the
+    /// reporter's) before anything is published. With --file, every line is
+    /// one entry in the format of docs/blacklist.md; give each an
+    /// "external_ref" and importing the file again adds nothing. Identity,
+    /// phone and account numbers are tokenised by the hub and never kept in
+    /// clear; prefer --file to flags for them (flags stay in shell history).
+    ///
+    /// Examples:
+    ///   mhub blacklist report --subject-type terminal --sn 2Q921947361552 --reason skimming --penalty terminate --evidence "改装终端，已回收"
+    ///   mhub blacklist report --file samples/blacklist.jsonl --json
+    #[command(verbatim_doc_comment)]
+    Report(Box<BlacklistReportArgs>),
+    /// List entries, newest first
+    ///
+    /// Members see active and removed entries and their own reports; analysts see all.
+    ///
+    /// Examples:
+    ///   mhub blacklist list --status active
+    ///   mhub blacklist list --status reported --json
+    #[command(verbatim_doc_comment)]
+    List(BlacklistListArgs),
+    /// Show one entry with its transitions
+    ///
+    /// Example:
+    ///   mhub blacklist show 12
+    #[command(verbatim_doc_comment)]
+    Show {
+        /// Entry id.
+        id: i64,
+    },
+    /// Approve a reported entry: it becomes active and is published (analyst key)
+    ///
+    /// Every stored merchant of every acquirer and every screen of the
+    /// retention period is screened against it at once; what it finds is a
+    /// blacklist_hit alert. The approving key must not be the reporting one.
+    ///
+    /// Example:
+    ///   mhub blacklist approve 12 --note "公安机关协查函核实"
+    #[command(verbatim_doc_comment)]
+    Approve(BlacklistNoteArgs),
+    /// Reject a reported entry (analyst key)
+    ///
+    /// Example:
+    ///   mhub blacklist reject 12 --note "证据不足"
+    #[command(verbatim_doc_comment)]
+    Reject(BlacklistNoteArgs),
+    /// Remove an active entry: appeal upheld, or listed in error (analyst key)
+    ///
+    /// The removal is published; the entry and its history stay. Expiry is
+    /// the hub's own (it removes lapsed entries by itself).
+    ///
+    /// Example:
+    ///   mhub blacklist remove 12 --removal appeal_upheld --note "申诉成立，复核无套现"
+    #[command(verbatim_doc_comment)]
+    Remove(BlacklistRemoveArgs),
+    /// Show who moved an entry from status to status, when and why
+    ///
+    /// Example:
+    ///   mhub blacklist history 12
+    #[command(verbatim_doc_comment)]
+    History {
+        /// Entry id.
+        id: i64,
+    },
+}
+
+/// `mhub blacklist report`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "subject_type"])))]
+pub struct BlacklistReportArgs {
+    /// Entries, one JSON object per line (docs/blacklist.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["subject_type", "reason", "penalty", "evidence"])]
+    pub file: Option<PathBuf>,
+    /// What the entry lists.
+    #[arg(long, value_name = "TYPE", requires_all = ["reason", "penalty", "evidence"],
+          value_parser = ["merchant", "person", "terminal", "settlement_account", "outsourcer"])]
+    pub subject_type: Option<String>,
+    /// Reason code (cash_out, skimming, terminal_tampering, … see docs/blacklist.md).
+    #[arg(long, value_name = "REASON")]
+    pub reason: Option<String>,
+    /// Penalty.
+    #[arg(long, value_name = "PENALTY", value_parser = ["delay_settlement", "suspend_transactions", "terminate"])]
+    pub penalty: Option<String>,
+    /// What happened, for reviewers (no identity, phone or account numbers).
+    #[arg(long, value_name = "TEXT")]
+    pub evidence: Option<String>,
+    /// Merchant or outsourcer name, or the person's name.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Unified social credit code.
+    #[arg(long, value_name = "USCC")]
+    pub uscc: Option<String>,
+    /// Identity document type.
+    #[arg(long, value_name = "TYPE", value_parser = ["resident_id", "passport", "hk_macao_permit", "other"])]
+    pub id_type: Option<String>,
+    /// Identity document number.
+    #[arg(long, value_name = "NUMBER")]
+    pub id_number: Option<String>,
+    /// Mobile phone.
+    #[arg(long, value_name = "PHONE")]
+    pub phone: Option<String>,
+    /// Settlement account number.
+    #[arg(long, value_name = "NUMBER")]
+    pub account_number: Option<String>,
+    /// Account kind (inferred when absent).
+    #[arg(long, value_name = "KIND", value_parser = ["card", "corporate"])]
+    pub account_kind: Option<String>,
+    /// Terminal serial number.
+    #[arg(long, value_name = "SN")]
+    pub sn: Option<String>,
+    /// Business address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub address: Option<String>,
+    /// Your own reference for the entry: reporting it again adds nothing.
+    #[arg(long, value_name = "REF")]
+    pub external_ref: Option<String>,
+    /// Expiry (RFC 3339); default: the hub's period for the reason (5 years).
+    #[arg(long, value_name = "TIME")]
+    pub expires_at: Option<String>,
+}
+
+/// `mhub blacklist list`.
+#[derive(Debug, Args)]
+pub struct BlacklistListArgs {
+    /// Only entries in this status.
+    #[arg(long, value_name = "STATUS", value_parser = ["reported", "active", "rejected", "removed"])]
+    pub status: Option<String>,
+    /// Only entries of this subject type.
+    #[arg(long, value_name = "TYPE", value_parser = ["merchant", "person", "terminal", "settlement_account", "outsourcer"])]
+    pub subject_type: Option<String>,
+    /// Only entries this reporter made (acquirer code or association).
+    #[arg(long, value_name = "CODE")]
+    pub reporter: Option<String>,
+    /// How many entries to show (all when absent).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+}
+
+/// `mhub blacklist approve | reject`.
+#[derive(Debug, Args)]
+pub struct BlacklistNoteArgs {
+    /// Entry id.
+    pub id: i64,
+    /// Why, for the record (kept with who decided and when).
+    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub note: String,
+}
+
+/// `mhub blacklist remove`.
+#[derive(Debug, Args)]
+pub struct BlacklistRemoveArgs {
+    /// Entry id.
+    pub id: i64,
+    /// Why it goes.
+    #[arg(long, value_name = "REMOVAL", value_parser = ["appeal_upheld", "error"])]
+    pub removal: String,
+    /// Why, in words, for the record.
+    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub note: String,
 }
 
 /// The alert types of SPEC §5, in its order.

@@ -2,7 +2,8 @@
 //!
 //! One method per route. Requests and answers are the hub's own wire types
 //! (`hub::api::views`, [`BatchResult`], [`Principal`], [`IssuedKey`],
-//! [`AlertView`], [`DecisionRequest`], [`SearchResult`], [`PersonView`]), so
+//! [`AlertView`], [`DecisionRequest`], [`SearchResult`], [`PersonView`],
+//! [`EntryView`], [`RecordScreening`]), so
 //! client and server cannot drift apart. Error bodies (`{"error": {"code", "message", "details"}}`)
 //! become an [`ApiError`], so callers can tell "the hub said no" (exit code
 //! 1 with the hub's code) from "the hub could not be reached".
@@ -15,7 +16,10 @@ use hub::api::DecisionRequest;
 use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
 use hub::auth::{IssuedKey, Principal, Role};
+pub use hub::blacklist::{Approval, EntryView, ImportResult};
 use hub::ingest::BatchResult;
+pub use hub::screening::RecordScreening;
+use hub::screening::{ScreenRequest, ScreenResponse};
 pub use hub::search::{PersonView, SearchResult};
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use reqwest::{Body, Method, RequestBuilder, StatusCode, Url};
@@ -217,6 +221,110 @@ impl Client {
             r.json(reports)
         })
         .await
+    }
+
+    /// `POST /v1/blacklist`: one report.
+    pub async fn report_entry(&self, entry: &serde_json::Value) -> anyhow::Result<EntryView> {
+        self.call(Method::POST, &["v1", "blacklist"], &[], |r| r.json(entry))
+            .await
+    }
+
+    /// `POST /v1/blacklist/import`: many reports, each with its outcome.
+    pub async fn import_entries(
+        &self,
+        entries: &[serde_json::Value],
+    ) -> anyhow::Result<Vec<ImportResult>> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            results: Vec<ImportResult>,
+        }
+        let body = serde_json::json!({ "entries": entries });
+        let answer: Answer = self
+            .call(Method::POST, &["v1", "blacklist", "import"], &[], |r| {
+                r.json(&body)
+            })
+            .await?;
+        Ok(answer.results)
+    }
+
+    /// `GET /v1/blacklist`: one page, newest first (`cursor` is `before`).
+    pub async fn list_entries(
+        &self,
+        filter: &[(&str, String)],
+        page: Page,
+    ) -> anyhow::Result<Vec<EntryView>> {
+        let mut query = filter.to_vec();
+        query.extend(page.query("before"));
+        self.call(Method::GET, &["v1", "blacklist"], &query, |r| r)
+            .await
+    }
+
+    /// `GET /v1/blacklist/{id}`: with its transitions.
+    pub async fn entry(&self, id: i64) -> anyhow::Result<EntryView> {
+        self.call(
+            Method::GET,
+            &["v1", "blacklist", &id.to_string()],
+            &[],
+            |r| r,
+        )
+        .await
+    }
+
+    /// `POST /v1/blacklist/{id}/approve`.
+    pub async fn approve_entry(&self, id: i64, note: &str) -> anyhow::Result<Approval> {
+        let body = serde_json::json!({ "note": note });
+        self.call(
+            Method::POST,
+            &["v1", "blacklist", &id.to_string(), "approve"],
+            &[],
+            |r| r.json(&body),
+        )
+        .await
+    }
+
+    /// `POST /v1/blacklist/{id}/reject`.
+    pub async fn reject_entry(&self, id: i64, note: &str) -> anyhow::Result<EntryView> {
+        let body = serde_json::json!({ "note": note });
+        self.call(
+            Method::POST,
+            &["v1", "blacklist", &id.to_string(), "reject"],
+            &[],
+            |r| r.json(&body),
+        )
+        .await
+    }
+
+    /// `POST /v1/blacklist/{id}/remove`.
+    pub async fn remove_entry(
+        &self,
+        id: i64,
+        removal: &str,
+        note: &str,
+    ) -> anyhow::Result<EntryView> {
+        let body = serde_json::json!({ "removal": removal, "note": note });
+        self.call(
+            Method::POST,
+            &["v1", "blacklist", &id.to_string(), "remove"],
+            &[],
+            |r| r.json(&body),
+        )
+        .await
+    }
+
+    /// `POST /v1/screen`.
+    pub async fn screen(
+        &self,
+        purpose: &str,
+        records: &[serde_json::Value],
+    ) -> anyhow::Result<Vec<RecordScreening>> {
+        let body = ScreenRequest {
+            purpose: purpose.to_owned(),
+            records: records.to_vec(),
+        };
+        let answer: ScreenResponse = self
+            .call(Method::POST, &["v1", "screen"], &[], |r| r.json(&body))
+            .await?;
+        Ok(answer.results)
     }
 
     /// `GET /v1/people/{acquirer}/{merchant_id}`.

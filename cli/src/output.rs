@@ -175,3 +175,59 @@ pub fn hits_table(hits: &[Hit]) -> Table {
     }
     table
 }
+
+/// Screening answers, a row per record: decision, the entries matched (with
+/// the rule that decided) and what the hub already holds.
+pub fn screenings_table(results: &[hub::screening::RecordScreening]) -> Table {
+    let mut table = table([
+        "line",
+        "merchant_id",
+        "decision",
+        "hits",
+        "already in the hub",
+    ]);
+    for result in results {
+        let decision = result.decision.map_or("invalid", |d| d.as_str());
+        let hits = if result.errors.is_empty() {
+            result
+                .hits
+                .iter()
+                .map(|h| {
+                    format!(
+                        "#{} {} {} {}: {}",
+                        h.entry_id, h.subject_type, h.reason, h.penalty, h.rule
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            result
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.code, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let existing = result
+            .existing
+            .as_ref()
+            .map(|e| e.summary.join("\n"))
+            .unwrap_or_default();
+        table.add_row(vec![
+            number(result.line),
+            or_dash(result.merchant_id.as_deref()),
+            Cell::new(decision),
+            Cell::new(if hits.is_empty() {
+                "-".to_owned()
+            } else {
+                hits
+            }),
+            Cell::new(if existing.is_empty() {
+                "-".to_owned()
+            } else {
+                existing
+            }),
+        ]);
+    }
+    table
+}

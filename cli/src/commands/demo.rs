@@ -52,9 +52,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         for sample in &samples {
             outcomes.push(upload(&hub, sample).await?);
         }
-        anyhow::Ok((analyst, outcomes))
+        // The association lists the sample blacklist (samples/blacklist.jsonl).
+        let file = args.samples.join("blacklist.jsonl");
+        let blacklist = if file.is_file() {
+            eprintln!(
+                "reporting and approving the blacklist in {}",
+                file.display()
+            );
+            Some(hub.list_blacklist(&file).await?)
+        } else {
+            None
+        };
+        anyhow::Ok((analyst, outcomes, blacklist))
     };
-    let (analyst, outcomes) = match tour.await {
+    let (analyst, outcomes, blacklist) = match tour.await {
         Ok(done) => done,
         Err(error) => {
             let _ = hub.stop().await;
@@ -62,7 +73,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     };
 
-    print_summary(hub.url(), hub.admin_key(), &analyst, &outcomes, &log_path);
+    print_summary(
+        hub.url(),
+        hub.admin_key(),
+        &analyst,
+        &outcomes,
+        blacklist.as_ref(),
+        &log_path,
+    );
     if args.no_serve {
         println!(
             "(--no-serve: the hub has stopped; to try these, run `mhub serve --data-dir {} --listen {}`)",
@@ -192,6 +210,7 @@ fn print_summary(
     admin_key: Option<&IssuedKey>,
     analyst: &IssuedKey,
     outcomes: &[AcquirerOutcome],
+    blacklist: Option<&super::local_hub::BlacklistOutcome>,
     log_path: &Path,
 ) {
     let base = url.as_str().trim_end_matches('/');
@@ -286,6 +305,9 @@ fn print_summary(
     }
     println!("alerts in the batch and report results: {total_alerts}");
     println!();
+    if let Some(blacklist) = blacklist {
+        print_blacklist(blacklist);
+    }
 
     println!("try:");
     if let Some(first) = outcomes.first() {
@@ -299,7 +321,19 @@ fn print_summary(
             "  {env} mhub upload {} --json    # the same bytes again: replayed",
             first.folder.display()
         );
+        println!(
+            "  {env} mhub screen {}/merchants.jsonl    # prospects against the blacklist",
+            first.folder.display()
+        );
     }
+    println!(
+        "  MHUB_URL={base} MHUB_KEY={} mhub alerts list --type blacklist_hit",
+        analyst.key
+    );
+    println!(
+        "  MHUB_URL={base} MHUB_KEY={} mhub blacklist list --status active",
+        analyst.key
+    );
     if let Some(other) = outcomes.get(1).or(outcomes.first())
         && let Some(merchant) = &other.example_merchant
     {
@@ -308,5 +342,40 @@ fn print_summary(
             analyst.key, other.code
         );
     }
+    println!();
+}
+
+/// What listing the sample blacklist found.
+fn print_blacklist(outcome: &super::local_hub::BlacklistOutcome) {
+    if outcome.approved.is_empty() {
+        println!(
+            "blacklist: the {} sample entries were listed by an earlier run",
+            outcome.duplicates
+        );
+        return;
+    }
+    println!("blacklist entries approved (each screened every stored merchant at once):");
+    let mut table = output::table([
+        "entry",
+        "subject",
+        "reason",
+        "penalty",
+        "merchants hit",
+        "alert",
+    ]);
+    for approval in &outcome.approved {
+        let entry = &approval.entry;
+        table.add_row(vec![
+            number(entry.id),
+            Cell::new(&entry.subject_type),
+            Cell::new(&entry.reason),
+            Cell::new(&entry.penalty),
+            number(approval.merchants_hit),
+            approval.alert.as_ref().map_or(Cell::new("-"), |a| {
+                Cell::new(format!("{} {}", a.id, a.change))
+            }),
+        ]);
+    }
+    println!("{table}");
     println!();
 }

@@ -286,6 +286,14 @@ async fn evaluate(options: &Options, work: &Path, json: bool) -> anyhow::Result<
                     .with_context(|| format!("reporting {}", file.display()))?;
             }
         }
+        // Then the association lists the sample blacklist: approving each
+        // entry screens every stored merchant (retro blacklist_hit alerts).
+        let blacklist = samples_dir.join("blacklist.jsonl");
+        if blacklist.is_file() {
+            hub.list_blacklist(&blacklist)
+                .await
+                .with_context(|| format!("listing {}", blacklist.display()))?;
+        }
         let spinner = output::spinner(json);
         spinner.set_message("listing every alert");
         let alerts = super::alerts::list(&analyst, &AlertQuery::default(), None).await?;

@@ -47,6 +47,15 @@ pub struct LocalHub {
     server: JoinHandle<()>,
 }
 
+/// What [`LocalHub::list_blacklist`] did.
+#[derive(Debug, Default)]
+pub struct BlacklistOutcome {
+    /// Entries approved by this run, with their retro screens.
+    pub approved: Vec<crate::client::Approval>,
+    /// Entries an earlier run already reported.
+    pub duplicates: usize,
+}
+
 /// One acquirer's sample folder.
 pub struct SampleAcquirer {
     /// Acquirer code: the folder's name.
@@ -152,6 +161,41 @@ impl LocalHub {
             .await
             .with_context(|| format!("uploading {}", sample.plan.source.path().display()))?;
         Ok((key, client, results))
+    }
+
+    /// Report every entry of a sample `blacklist.jsonl` as one analyst and
+    /// approve each new one as another (four eyes), so the sample entries
+    /// become active and their retro alerts are raised. Each entry gets the
+    /// external reference `samples:LINE` unless it has one, so a second run
+    /// adds nothing.
+    pub async fn list_blacklist(&self, file: &Path) -> anyhow::Result<BlacklistOutcome> {
+        let mut entries = super::terminals::read_reports(file)?;
+        for (i, entry) in entries.iter_mut().enumerate() {
+            if entry.get("external_ref").is_none() {
+                entry["external_ref"] = serde_json::json!(format!("samples:{}", i + 1));
+            }
+        }
+        let (_, reporter) = self.analyst().await?;
+        let (_, reviewer) = self.analyst().await?;
+        let results = reporter.import_entries(&entries).await?;
+        let mut outcome = BlacklistOutcome::default();
+        for result in results {
+            match (result.outcome.as_str(), result.id) {
+                ("reported", Some(id)) => {
+                    outcome
+                        .approved
+                        .push(reviewer.approve_entry(id, "sample entry").await?);
+                }
+                ("duplicate", _) => outcome.duplicates += 1,
+                _ => anyhow::bail!(
+                    "{}:{}: the hub refused the entry: {:?}",
+                    file.display(),
+                    result.line,
+                    result.errors
+                ),
+            }
+        }
+        Ok(outcome)
     }
 
     /// Stop serving, let requests in flight finish, close the store.

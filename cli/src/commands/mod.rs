@@ -4,6 +4,7 @@
 mod alerts;
 mod batches;
 mod bench;
+mod blacklist;
 mod demo;
 mod evaluate;
 mod feed;
@@ -14,6 +15,7 @@ mod merchants;
 mod people;
 mod reindex;
 mod samples;
+mod screen;
 mod serve;
 mod terminals;
 mod upload;
@@ -82,6 +84,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::People(command) => people::run(command, &context).await,
         Command::Alerts(command) => alerts::run(command, &context).await,
         Command::Terminals(command) => terminals::run(command, &context).await,
+        Command::Blacklist(command) => blacklist::run(command, &context).await,
+        Command::Screen(args) => screen::run(args, &context).await,
         Command::Feed(command) => feed::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,

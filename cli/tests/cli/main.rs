@@ -5,6 +5,7 @@
 //! - `init`, `serve`: preparing and running a hub;
 //! - `keys`, `upload`, `read`: the HTTP commands, as scripts use them (SPEC §11);
 //! - `alerts`: listing and deciding alerts on the committed samples;
+//! - `blacklist`: the sample blacklist imported, approved and screened against;
 //! - `search`: finding one person's merchants by an identifier, the person view;
 //! - `reindex`: a full rebuild of the alerts equals incremental matching;
 //! - `samples`: `samples generate` and `demo`;
@@ -16,6 +17,7 @@
 
 mod alerts;
 mod bench;
+mod blacklist;
 mod crash;
 mod evaluate;
 mod feed;
