@@ -744,9 +744,9 @@ fn offline_screening_answers_as_online_screening_does() {
         "name": by_account["settlement_account"]["name"],
         "account_number": by_account["settlement_account"]["number"],
     }));
-    // Prospects: every sample row, then the same USCC under a new name, the
-    // same ID in lower-case x and in its 15-digit form, the same account.
-    let mut records = acq01_rows();
+    // Prospects: ACQ01's sample file as it is (broken lines too), then the
+    // same USCC under a new name, the same ID in lower-case x and in its
+    // 15-digit form, the same account.
     let mut renamed = by_uscc.clone();
     renamed["merchant_id"] = "NEW000001".into();
     renamed["name"] = "北京市鑫源百货商行".into();
@@ -764,39 +764,44 @@ fn offline_screening_answers_as_online_screening_does() {
     let mut same_account = by_account.clone();
     same_account["merchant_id"] = "NEW000004".into();
     same_account["name"] = "鑫源便利店".into();
-    records.extend([renamed, lower_x, legacy, same_account]);
-    let batch = feed.hub.write(
-        "prospects.jsonl",
-        &records.iter().map(|r| format!("{r}\n")).collect::<String>(),
-    );
+    let mut text = std::fs::read_to_string(samples().join("ACQ01/merchants.jsonl")).unwrap();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for planted in [renamed, lower_x, legacy, same_account] {
+        text.push_str(&format!("{planted}\n"));
+    }
+    let n = text.lines().count();
+    let batch = feed.hub.write("prospects.jsonl", &text);
     one_json(&feed.pull(feed.url(), &[]));
 
     // Act
-    let (status, online) = http(
-        feed.url(),
-        "POST",
-        "/v1/screen",
-        &feed.acquirer,
-        &json!({"purpose": "onboarding", "records": records}),
-    );
+    let online = json_lines(&run(feed
+        .hub
+        .mhub(&feed.acquirer)
+        .args(["screen", "--json"])
+        .arg(&batch)));
     let offline = json_lines(&run(crate::helpers::mhub()
         .args(["feed", "screen", "--json", "--mirror"])
         .arg(&feed.mirror)
         .arg(&batch)));
 
-    // Assert: line by line, the same decision and the same hits.
-    assert_eq!(status, 200, "{online}");
-    let online: Value = serde_json::from_str(&online).unwrap();
-    let online = online["results"].as_array().unwrap();
-    assert_eq!(online.len(), records.len());
-    assert_eq!(offline.len(), records.len());
+    // Assert: line by line, the same decision, hits and row errors.
+    assert_eq!(online.len(), n);
+    assert_eq!(offline.len(), n);
     for (on, off) in online.iter().zip(&offline) {
+        let line = &on["line"];
         assert_eq!(on["line"], off["line"]);
-        assert_eq!(on["merchant_id"], off["merchant_id"]);
-        assert_eq!(on["decision"], off["decision"], "line {}", on["line"]);
-        assert_eq!(on["hits"], off["hits"], "line {}", on["line"]);
+        assert_eq!(on["merchant_id"], off["merchant_id"], "line {line}");
+        assert_eq!(on["decision"], off["decision"], "line {line}");
+        assert_eq!(on["hits"], off["hits"], "line {line}");
+        assert_eq!(on["errors"], off["errors"], "line {line}");
+        assert!(off.get("existing").is_none(), "a mirror holds no merchants");
     }
-    let n = records.len();
+    assert!(
+        offline.iter().any(|r| r["decision"].is_null()),
+        "the samples' broken rows"
+    );
     for planted in &offline[n - 4..] {
         assert_eq!(planted["decision"], "blocked", "{planted}");
     }
