@@ -509,6 +509,7 @@ async fn screen(args: FeedScreenArgs, json: bool) -> anyhow::Result<()> {
     mirror.close().await;
     let (token_key, replica) = prepared?;
     let rows = read_batch(&args.batch).await?;
+    anyhow::ensure!(!rows.is_empty(), "{} holds no record", args.batch.display());
     let candidates = hub::screening::validate(rows, &token_key, hub::clock::today_in_china());
     let results = hub::screening::screen(&replica, &candidates);
     if json {
