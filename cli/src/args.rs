@@ -724,6 +724,8 @@ pub enum FeedCommand {
     ///   MHUB_KEY=mhub_… mhub feed pull --hub https://hub.example.org --mirror feed.mirror --key-id 3f2a9c0d5e8b7a61
     ///   mhub feed pull --mirror feed.mirror --json
     #[command(verbatim_doc_comment)]
+    // The example URL is for --help, where a Markdown link would read badly.
+    #[allow(rustdoc::bare_urls)]
     Pull(FeedPullArgs),
     /// Verify a mirror from its first event: chain and every signature
     ///

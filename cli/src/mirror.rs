@@ -14,8 +14,11 @@
 //! association's chain. [`Mirror::append`] is the only way in: it verifies
 //! every event against the head it reads inside its own write transaction,
 //! so a refused page leaves nothing behind and two pulls racing on one file
-//! cannot interleave. [`Mirror::checkpoint`] and [`Mirror::restore`] let a
-//! pull that meets a bad event undo its earlier pages too. [`Mirror::replay`]
+//! cannot interleave (the second one's page is refused as
+//! [`MirrorError::Moved`]). [`Mirror::checkpoint`] and [`Mirror::restore`]
+//! let a pull that meets a bad event undo its earlier pages too; restoring
+//! only ever cuts the chain back to an earlier verified head, so even
+//! events another pull added meanwhile leave a verified prefix behind. [`Mirror::replay`]
 //! trusts nothing it stored: it verifies the chain and every signature again
 //! from genesis before a [`Replica`] answers anything.
 //!
