@@ -80,6 +80,14 @@ pub enum Verdict {
     Dismiss,
 }
 
+/// `GET /v1/feed/token-key`: the key that turns identifiers into tokens
+/// (SPEC §8), kept secret in memory.
+#[derive(Debug, serde::Deserialize)]
+pub struct FeedTokenKey {
+    /// 64 hex digits.
+    pub token_key: SecretString,
+}
+
 /// The hub at one base URL, called with one key.
 #[derive(Clone)]
 pub struct Client {
@@ -396,6 +404,98 @@ impl Client {
     pub async fn revoke_key(&self, key_id: &str) -> anyhow::Result<KeyView> {
         self.call(Method::POST, &["v1", "keys", key_id, "revoke"], &[], |r| r)
             .await
+    }
+
+    /// `GET /v1/feed/head`: where the hub's feed stands.
+    pub async fn feed_head(&self) -> anyhow::Result<feed::FeedHead> {
+        self.call(Method::GET, &["v1", "feed", "head"], &[], |r| r)
+            .await
+    }
+
+    /// `GET /v1/feed/key`: the association's public key.
+    pub async fn feed_key(&self) -> anyhow::Result<feed::FeedKey> {
+        self.call(Method::GET, &["v1", "feed", "key"], &[], |r| r)
+            .await
+    }
+
+    /// `GET /v1/feed/token-key`: the network token key (subscriber and
+    /// admin keys only; others get a 403 [`ApiError`]).
+    pub async fn feed_token_key(&self) -> anyhow::Result<FeedTokenKey> {
+        self.call(Method::GET, &["v1", "feed", "token-key"], &[], |r| r)
+            .await
+    }
+
+    /// `GET /v1/feed/events?after=SEQ&limit=N`: at most `limit` events after
+    /// `after`, one per NDJSON line. Each line is parsed on its own, so a
+    /// caller can name the event a bad line stands for; nothing is verified
+    /// here.
+    pub async fn feed_events(
+        &self,
+        after: u64,
+        limit: u64,
+    ) -> anyhow::Result<Vec<Result<feed::SignedEvent, serde_json::Error>>> {
+        let query = [("after", after.to_string()), ("limit", limit.to_string())];
+        let body = self
+            .call_raw(Method::GET, &["v1", "feed", "events"], &query)
+            .await?;
+        Ok(body
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .map(serde_json::from_slice)
+            .collect())
+    }
+
+    /// Send one body-less request; the raw answer, or its error body as in
+    /// [`Client::call`] (for answers that are not one JSON value).
+    async fn call_raw(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, String)],
+    ) -> anyhow::Result<Vec<u8>> {
+        let url = self.url(segments, query);
+        let response = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", self.key.expose_secret()),
+            )
+            .send()
+            .await
+            .map_err(|error| {
+                let context = if error.is_connect() {
+                    format!(
+                        "cannot reach the hub at {}: is `mhub serve` running there? (set --url or MHUB_URL)",
+                        self.base
+                    )
+                } else {
+                    format!("{method} {}", url.path())
+                };
+                anyhow::Error::new(error).context(context)
+            })?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .with_context(|| format!("reading the answer to {method} {}", url.path()))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(match serde_json::from_slice::<ErrorEnvelope>(&bytes) {
+            Ok(envelope) => ApiError {
+                status,
+                code: envelope.error.code,
+                message: envelope.error.message,
+                details: envelope.error.details,
+            }
+            .into(),
+            Err(_) => anyhow::anyhow!(
+                "HTTP {status} from {method} {}: {}",
+                url.path(),
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            ),
+        })
     }
 
     /// Send one request and parse its answer, or its error body.

@@ -2,11 +2,13 @@
 //!
 //! Parsing is [`args`]; [`commands`] runs one command each, talking to a
 //! hub through [`client`] and printing through [`output`]; [`upload`] is
-//! the batch upload shared by `mhub upload` and `mhub demo`.
+//! the batch upload shared by `mhub upload` and `mhub demo`; [`mirror`] is
+//! the local copy of the signed feed behind `mhub feed`.
 
 mod args;
 mod client;
 mod commands;
+mod mirror;
 mod output;
 mod upload;
 

@@ -7,6 +7,7 @@ mod bench;
 mod blacklist;
 mod demo;
 mod evaluate;
+mod feed;
 mod init;
 mod keys;
 mod local_hub;
@@ -85,6 +86,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Terminals(command) => terminals::run(command, &context).await,
         Command::Blacklist(command) => blacklist::run(command, &context).await,
         Command::Screen(args) => screen::run(args, &context).await,
+        Command::Feed(command) => feed::run(command, &context).await,
         Command::Samples(command) => samples::run(command, &context).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,

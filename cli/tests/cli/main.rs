@@ -10,6 +10,8 @@
 //! - `reindex`: a full rebuild of the alerts equals incremental matching;
 //! - `samples`: `samples generate` and `demo`;
 //! - `evaluate`: `samples evaluate`, accuracy against the truth file;
+//! - `feed`: `feed pull | verify | screen`, a member's mirror of the signed
+//!   feed, tampering on the wire, offline screening equal to online;
 //! - `bench`: `bench`, the shape of its report on a small run;
 //! - `crash`: kill -9 during a large upload loses nothing acknowledged.
 
@@ -18,6 +20,7 @@ mod bench;
 mod blacklist;
 mod crash;
 mod evaluate;
+mod feed;
 mod helpers;
 mod init;
 mod keys;
