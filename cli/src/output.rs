@@ -176,58 +176,77 @@ pub fn hits_table(hits: &[Hit]) -> Table {
     table
 }
 
-/// Screening answers, a row per record: decision, the entries matched (with
-/// the rule that decided) and what the hub already holds.
-pub fn screenings_table(results: &[hub::screening::RecordScreening]) -> Table {
-    let mut table = table([
-        "line",
-        "merchant_id",
-        "decision",
-        "hits",
-        "already in the hub",
-    ]);
+/// Print screening answers, a row per record — decision, the entries
+/// matched with the rule that decided, and (online) what the hub already
+/// holds — then the counts. `mhub screen` and `mhub feed screen` alike.
+pub fn print_screenings(results: &[hub::screening::RecordScreening]) {
+    use matcher::Decision;
+    let online = results.iter().any(|r| r.existing.is_some());
+    let mut header = vec!["line", "merchant_id", "decision", "hits"];
+    if online {
+        header.push("already in the hub");
+    }
+    let mut table = table(header);
     for result in results {
-        let decision = result.decision.map_or("invalid", |d| d.as_str());
-        let hits = if result.errors.is_empty() {
-            result
-                .hits
-                .iter()
-                .map(|h| {
-                    format!(
-                        "#{} {} {} {}: {}",
-                        h.entry_id, h.subject_type, h.reason, h.penalty, h.rule
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        } else {
-            result
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.code, e.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let existing = result
-            .existing
-            .as_ref()
-            .map(|e| e.summary.join("\n"))
-            .unwrap_or_default();
-        table.add_row(vec![
+        let mut row = vec![
             number(result.line),
             or_dash(result.merchant_id.as_deref()),
-            Cell::new(decision),
-            Cell::new(if hits.is_empty() {
-                "-".to_owned()
-            } else {
-                hits
-            }),
-            Cell::new(if existing.is_empty() {
+            Cell::new(result.decision.map_or("invalid", |d| d.as_str())),
+            Cell::new(describe_hits(result)),
+        ];
+        if online {
+            let existing = result
+                .existing
+                .as_ref()
+                .map(|e| e.summary.join("\n"))
+                .unwrap_or_default();
+            row.push(Cell::new(if existing.is_empty() {
                 "-".to_owned()
             } else {
                 existing
-            }),
-        ]);
+            }));
+        }
+        table.add_row(row);
     }
-    table
+    println!("{table}");
+    let count =
+        |decision: Option<Decision>| results.iter().filter(|r| r.decision == decision).count();
+    println!(
+        "{} records: {} blocked, {} review, {} clear, {} invalid",
+        results.len(),
+        count(Some(Decision::Blocked)),
+        count(Some(Decision::Review)),
+        count(Some(Decision::Clear)),
+        count(None),
+    );
+}
+
+/// `#id subject reason penalty (rule)` per hit, or the record's errors.
+fn describe_hits(result: &hub::screening::RecordScreening) -> String {
+    let lines: Vec<String> = if result.errors.is_empty() {
+        result
+            .hits
+            .iter()
+            .map(|h| {
+                format!(
+                    "#{} {} {} {} ({})",
+                    h.entry_id, h.subject_type, h.reason, h.penalty, h.rule
+                )
+            })
+            .collect()
+    } else {
+        result
+            .errors
+            .iter()
+            .map(|e| match &e.field {
+                Some(field) => format!("{field}: {}", e.code),
+                None => e.code.clone(),
+            })
+            .collect()
+    };
+    if lines.is_empty() {
+        "-".to_owned()
+    } else {
+        lines.join("\n")
+    }
 }

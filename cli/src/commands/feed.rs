@@ -16,11 +16,9 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use comfy_table::Cell;
 use ed25519_dalek::VerifyingKey;
 use feed::{FeedError, FeedHead, SignedEvent};
-use hub::screening::RecordScreening;
-use matcher::{Decision, TokenKey};
+use matcher::TokenKey;
 use reqwest::{StatusCode, Url};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
@@ -29,7 +27,7 @@ use super::Context;
 use crate::args::{FeedCommand, FeedMirrorArgs, FeedPullArgs, FeedScreenArgs};
 use crate::client::{ApiError, Client};
 use crate::mirror::{Checkpoint, Mirror, MirrorError, Replayed, parse_public_key};
-use crate::output::{self, number};
+use crate::output;
 
 /// Run one `feed` subcommand.
 pub async fn run(command: FeedCommand, context: &Context) -> anyhow::Result<()> {
@@ -515,7 +513,7 @@ async fn screen(args: FeedScreenArgs, json: bool) -> anyhow::Result<()> {
     if json {
         return output::json_lines(&results);
     }
-    print_screenings(&results);
+    output::print_screenings(&results);
     Ok(())
 }
 
@@ -538,57 +536,4 @@ async fn read_batch(
         .await
         .context("reading the batch")?
         .with_context(|| format!("reading {}", path.display()))
-}
-
-/// One row per record, then the counts.
-fn print_screenings(results: &[RecordScreening]) {
-    let mut table = output::table(["line", "merchant_id", "decision", "hits"]);
-    for result in results {
-        table.add_row(vec![
-            number(result.line),
-            output::or_dash(result.merchant_id.as_deref()),
-            Cell::new(result.decision.map_or("invalid", |d| d.as_str())),
-            Cell::new(describe_hits(result)),
-        ]);
-    }
-    println!("{table}");
-    let count =
-        |decision: Option<Decision>| results.iter().filter(|r| r.decision == decision).count();
-    println!(
-        "{} records: {} blocked, {} review, {} clear, {} invalid",
-        results.len(),
-        count(Some(Decision::Blocked)),
-        count(Some(Decision::Review)),
-        count(Some(Decision::Clear)),
-        count(None),
-    );
-}
-
-/// `#id reason penalty (rule)` per hit, or the record's errors.
-fn describe_hits(result: &RecordScreening) -> String {
-    if !result.errors.is_empty() {
-        return result
-            .errors
-            .iter()
-            .map(|e| match &e.field {
-                Some(field) => format!("{field}: {}", e.code),
-                None => e.code.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-    }
-    result
-        .hits
-        .iter()
-        .map(|hit| {
-            format!(
-                "#{} {} {} ({})",
-                hit.entry_id,
-                hit.reason.as_str(),
-                hit.penalty.as_str(),
-                hit.rule
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }

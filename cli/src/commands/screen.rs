@@ -48,7 +48,7 @@ pub async fn run(args: ScreenArgs, context: &Context) -> anyhow::Result<()> {
     if context.json {
         output::json_lines(&results)
     } else {
-        println!("{}", output::screenings_table(&results));
+        output::print_screenings(&results);
         Ok(())
     }
 }

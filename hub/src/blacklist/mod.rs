@@ -13,9 +13,9 @@
 //! reviewer must hold another key than the reporter: one person can never
 //! both accuse and convict (four eyes). Every change an active entry goes
 //! through is published in the same transaction as a signed feed event
-//! ([`publish`]), so the feed can never disagree with the store. Approval
+//! (`publish.rs`), so the feed can never disagree with the store. Approval
 //! also re-screens every stored merchant and every screen of the retention
-//! period against the new entry ([`retro`]), raising `blacklist_hit` alerts.
+//! period against the new entry (`retro.rs`), raising `blacklist_hit` alerts.
 
 mod publish;
 mod retro;

@@ -5,10 +5,10 @@
 //! (after every change this hub makes, and before every screen, so a change
 //! another hub made on the same PostgreSQL is seen too). A member's offline
 //! mirror replays the same events into the same type, which is why online
-//! and offline screening answer alike: [`records`] holds the part they
+//! and offline screening answer alike: `records.rs` holds the part they
 //! share. Online screening adds what only the hub knows — how many stored
 //! merchants already share the record's people and identifiers
-//! ([`links`]) — and keeps every screen for the retention period, so an
+//! (`links.rs`) — and keeps every screen for the retention period, so an
 //! entry approved later raises a retro alert on it.
 
 mod links;
