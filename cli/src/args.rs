@@ -892,6 +892,15 @@ pub struct BenchArgs {
     /// Search requests to time.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
     pub searches: u64,
+    /// Blacklist entries to list after the searches (0: skip the blacklist
+    /// measures): built from stored merchants' identifiers, imported, and
+    /// approved one by one; then --screens screens and a feed pull.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub entries: u64,
+    /// Single-record screening requests to time (with --entries), also
+    /// sent again 1,000 records per request.
+    #[arg(long, value_name = "N", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub screens: u64,
     /// Seed of the generated data.
     #[arg(long, value_name = "S", default_value_t = 7)]
     pub seed: u64,

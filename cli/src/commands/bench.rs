@@ -110,6 +110,8 @@ struct BenchPlan {
     batch: Options,
     /// Search requests to send.
     searches: usize,
+    /// The blacklist measures, when --entries asks for them.
+    blacklist: Option<super::bench_screening::Plan>,
     /// The hub's data directory, if the user keeps it.
     data_dir: Option<PathBuf>,
     /// `postgres://…`, if not SQLite.
@@ -141,6 +143,9 @@ struct Report {
     rebuild: Rebuild,
     /// The search requests.
     search: Search,
+    /// Blacklist listing, screening and the feed (with --entries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blacklist: Option<super::bench_screening::Report>,
     /// VmHWM of this process in bytes (generator, client and hub); `null`
     /// where /proc/self/status is missing.
     peak_memory_bytes: Option<u64>,
@@ -211,7 +216,7 @@ struct KindSearch {
 
 /// Latency percentiles (nearest rank), in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-struct Latency {
+pub(super) struct Latency {
     p50_ms: f64,
     p95_ms: f64,
     p99_ms: f64,
@@ -274,6 +279,13 @@ impl BenchPlan {
             base,
             batch,
             searches: size(args.searches, "--searches")?,
+            blacklist: match args.entries {
+                0 => None,
+                entries => Some(super::bench_screening::Plan {
+                    entries: size(entries, "--entries")?,
+                    screens: size(args.screens, "--screens")?,
+                }),
+            },
             data_dir: args.data_dir,
             database_url: args.database_url,
         })
@@ -351,12 +363,28 @@ async fn bench(plan: &BenchPlan, work: &Path, json: bool) -> anyhow::Result<Repo
         spinner.finish_and_clear();
 
         let search = search(&analyst, &queries, json).await?;
-        anyhow::Ok((ingest, batch, rebuild, search))
+        let blacklist = match plan.blacklist {
+            Some(blacklist) => {
+                let codes: Vec<String> = samples.iter().map(|s| s.code.clone()).collect();
+                Some(
+                    super::bench_screening::run(
+                        &hub,
+                        &work.join("merchants"),
+                        &codes,
+                        blacklist,
+                        json,
+                    )
+                    .await?,
+                )
+            }
+            None => None,
+        };
+        anyhow::Ok((ingest, batch, rebuild, search, blacklist))
     }
     .await;
     let database = hub.state().store.backend().as_str();
     let stopped = hub.stop().await;
-    let (ingest, batch, rebuild, search) = measured?;
+    let (ingest, batch, rebuild, search, blacklist) = measured?;
     stopped?;
 
     Ok(Report {
@@ -371,6 +399,7 @@ async fn bench(plan: &BenchPlan, work: &Path, json: bool) -> anyhow::Result<Repo
         batch,
         rebuild,
         search,
+        blacklist,
         peak_memory_bytes: peak_memory(),
     })
 }
@@ -509,7 +538,7 @@ fn summarise_searches(timed: &[Timed]) -> Search {
 }
 
 /// Nearest-rank percentiles; `None` for no samples.
-fn latency(samples: &mut [Duration]) -> Option<Latency> {
+pub(super) fn latency(samples: &mut [Duration]) -> Option<Latency> {
     samples.sort_unstable();
     let max = *samples.last()?;
     let at = |p: usize| {
@@ -769,6 +798,9 @@ fn print_report(report: &Report) {
          as `mhub upload` sends them. Latency: GET /v1/search one request at a time, over the \
          answered requests."
     );
+    if let Some(blacklist) = &report.blacklist {
+        super::bench_screening::print(blacklist);
+    }
 }
 
 /// A non-negative count from the hub's signed counters.
@@ -786,7 +818,7 @@ fn seconds(value: f64) -> String {
 }
 
 /// `p50 1.20 ms, p95 …`, or `–` when nothing was answered.
-fn latency_text(latency: Option<Latency>) -> String {
+pub(super) fn latency_text(latency: Option<Latency>) -> String {
     latency.map_or_else(
         || "–".to_owned(),
         |l| {

@@ -4,6 +4,7 @@
 mod alerts;
 mod batches;
 mod bench;
+mod bench_screening;
 mod blacklist;
 mod demo;
 mod evaluate;

@@ -17,6 +17,10 @@ fn a_small_bench_reports_throughput_latencies_and_memory() {
         "200",
         "--searches",
         "20",
+        "--entries",
+        "40",
+        "--screens",
+        "30",
         "--json",
     ]);
 
@@ -51,6 +55,11 @@ fn a_small_bench_reports_throughput_latencies_and_memory() {
         "/search/latency/p99_ms",
         "/search/latency/max_ms",
         "/peak_memory_bytes",
+        "/blacklist/approve_seconds",
+        "/blacklist/single/latency/p99_ms",
+        "/blacklist/batch/records_per_second",
+        "/blacklist/feed/pull_seconds",
+        "/blacklist/feed/verify_seconds",
     ] {
         positive(pointer);
     }
@@ -58,4 +67,17 @@ fn a_small_bench_reports_throughput_latencies_and_memory() {
         + report["batch"]["accepted"].as_u64().unwrap();
     assert_eq!(report["rebuild"]["merchants"], stored, "{report}");
     assert_eq!(report["search"]["requests"], 20);
+    // Every entry lists a stored merchant's identifier: approving it finds one.
+    let blacklist = &report["blacklist"];
+    assert_eq!(blacklist["entries"], 40, "{report}");
+    assert!(
+        blacklist["retro_merchant_hits"].as_u64().unwrap() >= 40,
+        "{report}"
+    );
+    assert_eq!(blacklist["single"]["requests"], 30);
+    assert_eq!(blacklist["batch"]["records"], 30);
+    assert_eq!(
+        blacklist["feed"]["events"], 40,
+        "one add event per approval"
+    );
 }
