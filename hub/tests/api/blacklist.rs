@@ -324,3 +324,59 @@ async fn an_institutions_list_imports_once_and_bad_lines_are_named(backend: Back
     );
 }
 both_backends!(an_institutions_list_imports_once_and_bad_lines_are_named);
+
+async fn an_update_is_published_and_screens_see_the_new_penalty_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let acq01 = app.create_key("acquirer", Some("ACQ01")).await;
+    let analyst = app.create_key("analyst", None).await;
+    let id = report(&app, &acq01, &person_entry(9)).await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = app
+        .post_json(
+            &analyst,
+            &format!("/v1/blacklist/{id}/approve"),
+            &json!({"note": "ok"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let update = format!("/v1/blacklist/{id}/update");
+    let (status, body) = app
+        .post_json(&analyst, &update, &json!({"penalty": "fine", "note": "x"}))
+        .await;
+    assert_eq!((status.as_u16(), code(&body)), (400, "invalid_enum"));
+    let (status, updated) = app
+        .post_json(
+            &analyst,
+            &update,
+            &json!({"penalty": "delay_settlement", "expires_at": "2040-01-01T00:00:00+08:00",
+                    "note": "复核后调整处罚"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["penalty"], "delay_settlement");
+    assert_eq!(updated["expires_at"], "2039-12-31T16:00:00.000Z");
+    assert_eq!(updated["status"], "active");
+    let (_, head) = app.get(&analyst, "/v1/feed/head").await;
+    assert_eq!(head["seq"], 2);
+    let (_, _, events) = app.get_bytes(&analyst, "/v1/feed/events?after=1").await;
+    let event: Value = serde_json::from_slice(&events).unwrap();
+    assert_eq!(event["payload"]["action"], "update");
+    assert_eq!(event["payload"]["entry"]["penalty"], "delay_settlement");
+
+    let mut prospect = crate::helpers::merchant(30);
+    prospect["legal_rep"]["id_number"] = json!(resident_id(9));
+    let (_, answer) = app
+        .post_json(
+            &acq01,
+            "/v1/screen",
+            &json!({"purpose": "onboarding", "records": [prospect]}),
+        )
+        .await;
+    let hit = &answer["results"][0]["hits"][0];
+    assert_eq!(
+        (hit["decision"].as_str(), hit["penalty"].as_str()),
+        (Some("blocked"), Some("delay_settlement"))
+    );
+}
+both_backends!(an_update_is_published_and_screens_see_the_new_penalty_at_once);
