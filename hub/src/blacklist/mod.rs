@@ -394,6 +394,29 @@ impl Blacklist {
             .ok_or(BlacklistError::NotFound(id))
     }
 
+    /// Lock a reported entry for review by `principal`, who must not be
+    /// its reporter (four eyes).
+    async fn for_review(
+        &self,
+        tx: &mut crate::store::WriteTx,
+        id: i64,
+        principal: &Principal,
+        action: &'static str,
+    ) -> Result<EntryRow, BlacklistError> {
+        let row = self.locked(tx, id).await?;
+        if row.status != "reported" {
+            return Err(BlacklistError::WrongStatus {
+                id,
+                status: row.status,
+                action,
+            });
+        }
+        if row.reported_by == principal.key_id {
+            return Err(BlacklistError::SelfReview);
+        }
+        Ok(row)
+    }
+
     /// Approve a reported entry: it becomes active, is published, and every
     /// stored merchant and kept screen is screened against it.
     pub async fn approve(
@@ -406,17 +429,7 @@ impl Blacklist {
         let why = note(why)?;
         let now = clock::now();
         let mut tx = self.store.begin_write().await?;
-        let row = self.locked(&mut tx, id).await?;
-        if row.status != "reported" {
-            return Err(BlacklistError::WrongStatus {
-                id,
-                status: row.status,
-                action: "approved",
-            });
-        }
-        if row.reported_by == principal.key_id {
-            return Err(BlacklistError::SelfReview);
-        }
+        let row = self.for_review(&mut tx, id, principal, "approved").await?;
         let reason: Reason = row.reason.parse().map_err(corrupt)?;
         let expires_at = match row.expires_at.clone() {
             Some(asked) => asked,
@@ -465,17 +478,7 @@ impl Blacklist {
         let why = note(why)?;
         let now = clock::now();
         let mut tx = self.store.begin_write().await?;
-        let row = self.locked(&mut tx, id).await?;
-        if row.status != "reported" {
-            return Err(BlacklistError::WrongStatus {
-                id,
-                status: row.status,
-                action: "rejected",
-            });
-        }
-        if row.reported_by == principal.key_id {
-            return Err(BlacklistError::SelfReview);
-        }
+        let row = self.for_review(&mut tx, id, principal, "rejected").await?;
         let change = EntryChange {
             status: "rejected",
             penalty: &row.penalty,
