@@ -802,8 +802,10 @@ pub enum SamplesCommand {
     ///
     /// Generates data as `mhub samples generate` does, starts a hub in this
     /// process on a fresh SQLite data directory, uploads every acquirer
-    /// folder over HTTP, lists every alert as an analyst, and compares the
-    /// alerts with truth.json. Scoring:
+    /// folder over HTTP, sends the terminal location reports, reports the
+    /// sample blacklist.jsonl as one analyst and approves it as another (its
+    /// retro screens raise blacklist_hit), lists every alert as an analyst,
+    /// and compares the alerts with truth.json. Scoring:
     ///
     ///   - cases and alerts are grouped by (type, subtype); the subtype
     ///     (exact, linked) counts for one_person_many_merchants only;
@@ -819,7 +821,7 @@ pub enum SamplesCommand {
     /// Prints one row per group found in the truth or in the alerts, the
     /// hard negatives flagged per kind, and the alerts that match no case
     /// (false positives) and the cases no alert matches, for debugging.
-    /// Case types the hub does not raise yet show 0 alerts and recall 0.
+    /// A case type with no alert at all is named under the table.
     /// Exit code 0 whenever the evaluation ran, whatever the scores.
     ///
     /// Examples:

@@ -662,7 +662,7 @@ fn print_report(report: &Report) {
         .collect();
     if !silent.is_empty() {
         println!(
-            "No alert at all of {}: recall 0 there means the hub does not raise these yet.",
+            "No alert at all of {}: recall 0 there means the hub raised none of these.",
             silent.join(", ")
         );
     }
