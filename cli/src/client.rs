@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 pub use hub::alerts::AlertView;
-use hub::api::DecisionRequest;
 use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
+use hub::api::{DecisionRequest, ImportRequest, NoteRequest, RemoveRequest};
 use hub::auth::{IssuedKey, Principal, Role};
 pub use hub::blacklist::{Approval, EntryView, ImportResult};
 use hub::ingest::BatchResult;
@@ -238,7 +238,9 @@ impl Client {
         struct Answer {
             results: Vec<ImportResult>,
         }
-        let body = serde_json::json!({ "entries": entries });
+        let body = ImportRequest {
+            entries: entries.to_vec(),
+        };
         let answer: Answer = self
             .call(Method::POST, &["v1", "blacklist", "import"], &[], |r| {
                 r.json(&body)
@@ -272,26 +274,18 @@ impl Client {
 
     /// `POST /v1/blacklist/{id}/approve`.
     pub async fn approve_entry(&self, id: i64, note: &str) -> anyhow::Result<Approval> {
-        let body = serde_json::json!({ "note": note });
-        self.call(
-            Method::POST,
-            &["v1", "blacklist", &id.to_string(), "approve"],
-            &[],
-            |r| r.json(&body),
-        )
-        .await
+        let body = NoteRequest {
+            note: note.to_owned(),
+        };
+        self.entry_action(id, "approve", &body).await
     }
 
     /// `POST /v1/blacklist/{id}/reject`.
     pub async fn reject_entry(&self, id: i64, note: &str) -> anyhow::Result<EntryView> {
-        let body = serde_json::json!({ "note": note });
-        self.call(
-            Method::POST,
-            &["v1", "blacklist", &id.to_string(), "reject"],
-            &[],
-            |r| r.json(&body),
-        )
-        .await
+        let body = NoteRequest {
+            note: note.to_owned(),
+        };
+        self.entry_action(id, "reject", &body).await
     }
 
     /// `POST /v1/blacklist/{id}/remove`.
@@ -301,12 +295,25 @@ impl Client {
         removal: &str,
         note: &str,
     ) -> anyhow::Result<EntryView> {
-        let body = serde_json::json!({ "removal": removal, "note": note });
+        let body = RemoveRequest {
+            removal: removal.to_owned(),
+            note: note.to_owned(),
+        };
+        self.entry_action(id, "remove", &body).await
+    }
+
+    /// `POST /v1/blacklist/{id}/{verb}` with `body`.
+    async fn entry_action<T: DeserializeOwned>(
+        &self,
+        id: i64,
+        verb: &str,
+        body: &impl serde::Serialize,
+    ) -> anyhow::Result<T> {
         self.call(
             Method::POST,
-            &["v1", "blacklist", &id.to_string(), "remove"],
+            &["v1", "blacklist", &id.to_string(), verb],
             &[],
-            |r| r.json(&body),
+            |r| r.json(body),
         )
         .await
     }

@@ -23,14 +23,11 @@ pub async fn run(args: ScreenArgs, context: &Context) -> anyhow::Result<()> {
     for (line, value) in rows {
         match value {
             Ok(value) => pending.push((line, value)),
-            Err(issue) => results.push(RecordScreening {
+            Err(issue) => results.push(RecordScreening::invalid(
                 line,
-                merchant_id: None,
-                decision: None,
-                hits: Vec::new(),
-                errors: vec![BatchIssue::from(&issue.at(line, None))],
-                existing: None,
-            }),
+                None,
+                vec![BatchIssue::from(&issue.at(line, None))],
+            )),
         }
     }
     for chunk in pending.chunks(MAX_RECORDS) {

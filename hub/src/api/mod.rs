@@ -22,6 +22,7 @@ use crate::auth::{self, Principal};
 use crate::startup::AppState;
 
 pub use alerts::DecisionRequest;
+pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
 
 /// Every route of the hub, with errors mapped to JSON.

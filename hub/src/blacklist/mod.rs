@@ -153,6 +153,15 @@ pub const ASSOCIATION: &str = "association";
 /// Why an entry may be removed by a person.
 const REMOVALS: &[&str] = &["appeal_upheld", "error"];
 
+const SUBSCRIBERS_DO_NOT_REPORT: &str = "subscribers read the feed; they do not report";
+
+fn require_reporter(principal: &Principal) -> Result<(), BlacklistError> {
+    if principal.role == Role::Subscriber {
+        return Err(BlacklistError::Forbidden(SUBSCRIBERS_DO_NOT_REPORT));
+    }
+    Ok(())
+}
+
 fn require_reviewer(principal: &Principal) -> Result<(), BlacklistError> {
     match principal.role {
         Role::Analyst | Role::Admin => Ok(()),
@@ -215,9 +224,7 @@ impl Blacklist {
                 }
             }
             Role::Analyst | Role::Admin => Ok(named.unwrap_or(ASSOCIATION).to_owned()),
-            Role::Subscriber => Err(BlacklistError::Forbidden(
-                "subscribers read the feed; they do not report",
-            )),
+            Role::Subscriber => Err(BlacklistError::Forbidden(SUBSCRIBERS_DO_NOT_REPORT)),
         }
     }
 
@@ -308,11 +315,7 @@ impl Blacklist {
         principal: &Principal,
         value: &Value,
     ) -> Result<EntryView, BlacklistError> {
-        if principal.role == Role::Subscriber {
-            return Err(BlacklistError::Forbidden(
-                "subscribers read the feed; they do not report",
-            ));
-        }
+        require_reporter(principal)?;
         let (listing, reporter) = self
             .validate(principal, value, 1)
             .map_err(BlacklistError::Invalid)?;
@@ -338,11 +341,7 @@ impl Blacklist {
         principal: &Principal,
         values: &[Value],
     ) -> Result<Vec<ImportResult>, BlacklistError> {
-        if principal.role == Role::Subscriber {
-            return Err(BlacklistError::Forbidden(
-                "subscribers read the feed; they do not report",
-            ));
-        }
+        require_reporter(principal)?;
         if values.len() > MAX_IMPORT {
             return Err(BlacklistError::TooMany);
         }
@@ -446,7 +445,7 @@ impl Blacklist {
             removal: None,
         };
         let snapshot = self
-            .transition(&mut tx, &row, &change, principal, &why, &now)
+            .transition(&mut tx, &row, &change, &principal.key_id, &why, &now)
             .await?;
         publish::append(&mut tx, &self.signing_key, Action::Add, &snapshot, &now).await?;
         let retro = retro::screen_entry(
@@ -486,7 +485,7 @@ impl Blacklist {
             listed_at: None,
             removal: None,
         };
-        self.transition(&mut tx, &row, &change, principal, &why, &now)
+        self.transition(&mut tx, &row, &change, &principal.key_id, &why, &now)
             .await?;
         tx.commit().await?;
         self.show(principal, id).await
@@ -554,7 +553,7 @@ impl Blacklist {
             removal: None,
         };
         let snapshot = self
-            .transition(&mut tx, &row, &change, principal, &why, &now)
+            .transition(&mut tx, &row, &change, &principal.key_id, &why, &now)
             .await?;
         publish::append(&mut tx, &self.signing_key, Action::Update, &snapshot, &now).await?;
         tx.commit().await?;
@@ -586,13 +585,8 @@ impl Blacklist {
             listed_at: row.listed_at.as_deref(),
             removal: Some(removal),
         };
-        let system = Principal {
-            key_id: actor.to_owned(),
-            role: Role::Admin,
-            acquirer: None,
-        };
         let snapshot = self
-            .transition(&mut tx, &row, &change, &system, why, &now)
+            .transition(&mut tx, &row, &change, actor, why, &now)
             .await?;
         publish::append(&mut tx, &self.signing_key, Action::Remove, &snapshot, &now).await?;
         tx.commit().await?;
@@ -629,13 +623,14 @@ impl Blacklist {
         Ok(removed)
     }
 
-    /// Write the change and its transition; the entry as the feed shows it.
+    /// Write the change and its transition by `actor` (a key id, or
+    /// `system`); the entry as the feed shows it.
     async fn transition(
         &self,
         tx: &mut crate::store::WriteTx,
         row: &EntryRow,
         change: &EntryChange<'_>,
-        principal: &Principal,
+        actor: &str,
         why: &str,
         now: &str,
     ) -> Result<EntrySnapshot, BlacklistError> {
@@ -646,7 +641,7 @@ impl Blacklist {
                 at: now.to_owned(),
                 from_status: Some(row.status.clone()),
                 to_status: change.status.to_owned(),
-                actor: principal.key_id.clone(),
+                actor: actor.to_owned(),
                 note: why.to_owned(),
             },
         )

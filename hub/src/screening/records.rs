@@ -48,6 +48,24 @@ pub struct RecordScreening {
     pub existing: Option<super::links::ExistingLinks>,
 }
 
+impl RecordScreening {
+    /// The answer for a record that could not be screened.
+    pub fn invalid(
+        line: u64,
+        merchant_id: Option<String>,
+        errors: Vec<BatchIssue>,
+    ) -> RecordScreening {
+        RecordScreening {
+            line,
+            merchant_id,
+            decision: None,
+            hits: Vec::new(),
+            errors,
+            existing: None,
+        }
+    }
+}
+
 /// Validate prospective records given as §3 JSON objects. `rows` pairs each
 /// with its position; a row that could not even be read carries its issue.
 pub fn validate(
@@ -71,8 +89,8 @@ pub fn validate(
             };
             let record = record.map_err(|issues| {
                 issues
-                    .iter()
-                    .map(|i| BatchIssue::from(&i.clone().at(line, merchant_id.as_deref())))
+                    .into_iter()
+                    .map(|i| BatchIssue::from(&i.at(line, merchant_id.as_deref())))
                     .collect()
             });
             Candidate {
@@ -100,14 +118,7 @@ pub fn screen(replica: &Replica, candidates: &[Candidate]) -> Vec<RecordScreenin
                     existing: None,
                 }
             }
-            Err(errors) => RecordScreening {
-                line: c.line,
-                merchant_id: c.merchant_id.clone(),
-                decision: None,
-                hits: Vec::new(),
-                errors: errors.clone(),
-                existing: None,
-            },
+            Err(errors) => RecordScreening::invalid(c.line, c.merchant_id.clone(), errors.clone()),
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::in_list::{for_backend, marks, rows_in};
+use super::in_list::{MAX_INSERT_PARAMS, for_backend, marks, rows, rows_in};
 use super::{Backend, Store, StoreError, WriteTx};
 
 /// A stored blacklist entry.
@@ -375,12 +375,17 @@ impl WriteTx {
         .fetch_one(self.conn())
         .await?;
         let id: i64 = row.try_get("id")?;
-        for key in screen.keys {
-            sqlx::query("INSERT INTO screening_keys (key, screening_id) VALUES ($1, $2)")
-                .bind(key)
-                .bind(id)
-                .execute(self.conn())
-                .await?;
+        // One multi-row statement for the keys: a screen is on the request path.
+        for chunk in screen.keys.chunks(MAX_INSERT_PARAMS / 2) {
+            let sql = format!(
+                "INSERT INTO screening_keys (key, screening_id) VALUES {}",
+                rows(chunk.len(), 2)
+            );
+            let mut query = sqlx::query(for_backend(&sql, self.backend));
+            for key in chunk {
+                query = query.bind(key).bind(id);
+            }
+            query.execute(self.conn()).await?;
         }
         Ok(id)
     }
