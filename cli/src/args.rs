@@ -57,6 +57,17 @@ pub struct GlobalArgs {
         value_name = "KEY"
     )]
     pub key: Option<SecretString>,
+    /// Why you read merchant data, sent as the Mhub-Purpose header and kept
+    /// in the hub's audit log (SPEC §9). Searches, merchant, person, alert,
+    /// photo and blacklist reads are refused without one.
+    #[arg(
+        long,
+        global = true,
+        env = "MHUB_PURPOSE",
+        value_name = "PURPOSE",
+        value_parser = ["onboarding", "periodic_review", "investigation"]
+    )]
+    pub purpose: Option<String>,
     /// Print JSON for scripts instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -517,10 +528,6 @@ pub struct AlertsDecisionArgs {
 pub struct ScreenArgs {
     /// Prospective merchants: .jsonl, .csv or .zip in the upload format.
     pub file: PathBuf,
-    /// Why the screen is made (SPEC §9: shared data is for anti-fraud use only).
-    #[arg(long, value_name = "PURPOSE", default_value = "onboarding",
-          value_parser = ["onboarding", "periodic_review", "investigation"])]
-    pub purpose: String,
 }
 
 /// `mhub blacklist …`.

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 pub use hub::alerts::AlertView;
+use hub::api::PURPOSE_HEADER;
 use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
 use hub::api::{DecisionRequest, ImportRequest, NoteRequest, RemoveRequest};
@@ -94,6 +95,7 @@ pub struct Client {
     http: reqwest::Client,
     base: Url,
     key: SecretString,
+    purpose: Option<String>,
 }
 
 impl Client {
@@ -104,7 +106,36 @@ impl Client {
             .user_agent(concat!("mhub/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("building the HTTP client")?;
-        Ok(Client { http, base, key })
+        Ok(Client {
+            http,
+            base,
+            key,
+            purpose: None,
+        })
+    }
+
+    /// Declare why this client reads merchant data: every request then
+    /// carries it in the `Mhub-Purpose` header, which the hub audits.
+    pub fn with_purpose(mut self, purpose: Option<String>) -> Client {
+        self.purpose = purpose;
+        self
+    }
+
+    /// The declared purpose.
+    pub fn purpose(&self) -> Option<&str> {
+        self.purpose.as_deref()
+    }
+
+    /// A request with the key and, when declared, the purpose.
+    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let request = self.http.request(method, url).header(
+            AUTHORIZATION,
+            format!("Bearer {}", self.key.expose_secret()),
+        );
+        match &self.purpose {
+            Some(purpose) => request.header(PURPOSE_HEADER, purpose),
+            None => request,
+        }
     }
 
     /// The hub's base URL.
@@ -318,14 +349,14 @@ impl Client {
         .await
     }
 
-    /// `POST /v1/screen`.
+    /// `POST /v1/screen`, under the client's declared purpose (the hub
+    /// refuses a screen without one).
     pub async fn screen(
         &self,
-        purpose: &str,
         records: &[serde_json::Value],
     ) -> anyhow::Result<Vec<RecordScreening>> {
         let body = ScreenRequest {
-            purpose: purpose.to_owned(),
+            purpose: None,
             records: records.to_vec(),
         };
         let answer: ScreenResponse = self
@@ -462,12 +493,7 @@ impl Client {
     ) -> anyhow::Result<Vec<u8>> {
         let url = self.url(segments, query);
         let response = self
-            .http
             .request(method.clone(), url.clone())
-            .header(
-                AUTHORIZATION,
-                format!("Bearer {}", self.key.expose_secret()),
-            )
             .send()
             .await
             .map_err(|error| {
@@ -514,10 +540,7 @@ impl Client {
         build: impl FnOnce(RequestBuilder) -> RequestBuilder,
     ) -> anyhow::Result<T> {
         let url = self.url(segments, query);
-        let request = self.http.request(method.clone(), url.clone()).header(
-            AUTHORIZATION,
-            format!("Bearer {}", self.key.expose_secret()),
-        );
+        let request = self.request(method.clone(), url.clone());
         let response = build(request).send().await.map_err(|error| {
             if error.is_connect() {
                 anyhow::Error::new(error).context(format!(

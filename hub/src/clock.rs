@@ -18,6 +18,12 @@ pub fn today_in_china() -> time::Date {
     OffsetDateTime::now_utc().to_offset(offset).date()
 }
 
+/// An RFC 3339 time with any offset, in the stored form; `None` if `text`
+/// is not one.
+pub fn parse(text: &str) -> Option<String> {
+    OffsetDateTime::parse(text, &Rfc3339).ok().map(format)
+}
+
 /// Format a time as stored.
 pub fn format(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);

@@ -33,6 +33,75 @@ pub struct Settings {
     pub location: matcher::LocationPolicy,
     /// Blacklist expiry and retention (SPEC §7): the `[blacklist]` table.
     pub blacklist: BlacklistPolicy,
+    /// TLS, client timeouts and rate limits: the `[server]` table.
+    pub server: ServerPolicy,
+}
+
+/// How the hub treats connections and callers (SPEC §9).
+///
+/// ```toml
+/// [server]
+/// tls_cert = "/etc/mhub/tls/cert.pem"   # PEM chain; with tls_key, serve HTTPS only
+/// tls_key = "/etc/mhub/tls/key.pem"
+/// header_read_timeout_secs = 30
+/// handshake_timeout_secs = 10
+/// body_idle_timeout_secs = 60
+/// requests_per_second = 50             # per API key, sustained
+/// request_burst = 200                  # per API key, at once
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerPolicy {
+    /// PEM certificate chain; with `tls_key`, the hub serves HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub tls_key: Option<PathBuf>,
+    /// For request headers to arrive (and between kept-alive requests).
+    pub header_read_timeout_secs: u64,
+    /// For a TLS handshake to finish.
+    pub handshake_timeout_secs: u64,
+    /// Longest pause while an upload's body is sent.
+    pub body_idle_timeout_secs: u64,
+    /// Sustained requests per second per API key.
+    pub requests_per_second: u32,
+    /// Requests one key may send at once before the sustained rate applies.
+    pub request_burst: u32,
+}
+
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        ServerPolicy {
+            tls_cert: None,
+            tls_key: None,
+            header_read_timeout_secs: 30,
+            handshake_timeout_secs: 10,
+            body_idle_timeout_secs: 60,
+            requests_per_second: 50,
+            request_burst: 200,
+        }
+    }
+}
+
+impl ServerPolicy {
+    /// Check ranges, and that TLS has both halves or neither.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("[server] tls_cert and tls_key go together: set both or neither".into());
+        }
+        for (name, secs) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs),
+            ("handshake_timeout_secs", self.handshake_timeout_secs),
+            ("body_idle_timeout_secs", self.body_idle_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(format!("[server] {name} must be 1-3600"));
+            }
+        }
+        if self.requests_per_second == 0 || self.request_burst == 0 {
+            return Err("[server] requests_per_second and request_burst must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 /// How long blacklist entries and screens live (SPEC §7).
@@ -144,6 +213,7 @@ impl Default for Settings {
             limits: Limits::default(),
             location: matcher::LocationPolicy::default(),
             blacklist: BlacklistPolicy::default(),
+            server: ServerPolicy::default(),
         }
     }
 }
@@ -231,6 +301,7 @@ impl Settings {
             .blacklist
             .validate()
             .map_err(ConfigError::Invalid)?;
+        settings.server.validate().map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

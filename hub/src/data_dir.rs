@@ -87,6 +87,16 @@ impl DataDir {
         format!("sqlite://{}?mode=rwc", self.sqlite_path().display())
     }
 
+    /// The embedded audit log's own SQLite file (see [`crate::audit`]).
+    pub fn audit_sqlite_path(&self) -> PathBuf {
+        self.root.join("audit.sqlite3")
+    }
+
+    /// sqlx URL of the embedded audit log, created on first connect.
+    pub fn audit_sqlite_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.audit_sqlite_path().display())
+    }
+
     /// Folder of photos by content hash.
     pub fn photos(&self) -> PathBuf {
         self.root.join("photos")

@@ -16,6 +16,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod blacklist;
 pub mod clock;
@@ -26,6 +27,7 @@ pub mod ingest;
 pub mod linking;
 pub mod screening;
 pub mod search;
+pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

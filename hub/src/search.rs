@@ -155,6 +155,26 @@ pub fn classify(query: &str, key: &TokenKey, today: time::Date) -> Option<QueryK
     None
 }
 
+/// What the audit log keeps of a query: the field it was recognised as, and
+/// a form safe to store (a token for an ID, phone or account; the code for a
+/// USCC or SN; free text with long digit runs masked).
+pub fn audit_form(query: &str, key: &TokenKey) -> (&'static str, String) {
+    match classify(query, key, crate::clock::today_in_china()) {
+        Some(kind) => {
+            let field = kind.field();
+            let value = match kind {
+                QueryKind::ResidentId(token)
+                | QueryKind::Phone(token)
+                | QueryKind::Account(token) => format!("token:{token}"),
+                QueryKind::Uscc(code) | QueryKind::Code(code) => code,
+                QueryKind::Text => crate::audit::redact_digits(query),
+            };
+            (field, value)
+        }
+        None => (QueryKind::Text.field(), crate::audit::redact_digits(query)),
+    }
+}
+
 fn mask(name: &str) -> String {
     crate::alerts::mask_name(name)
 }

@@ -16,14 +16,15 @@ use matcher::TokenKey;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::auth::{self, IssuedKey};
+use crate::audit::AuditLog;
+use crate::auth::{self, IssuedKey, RateLimiter};
 use crate::blacklist::Blacklist;
-use crate::config::{Limits, Settings};
+use crate::config::{Limits, ServerPolicy, Settings};
 use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
 use crate::linking::{LinkError, Linker};
 use crate::screening::{OnlineScreening, ReplicaHandle};
-use crate::store::Store;
+use crate::store::{Schema, Store};
 use crate::verify::PhotoMatcher;
 
 /// What every request handler may use.
@@ -53,6 +54,12 @@ pub struct AppState {
     pub blacklist: Blacklist,
     /// Screening of prospective merchants.
     pub screening: OnlineScreening,
+    /// Who read or changed what, and why.
+    pub audit: AuditLog,
+    /// Requests per key.
+    pub rate_limiter: Arc<RateLimiter>,
+    /// Timeouts and TLS.
+    pub server: Arc<ServerPolicy>,
     /// How often the blacklist sweep runs.
     pub sweep_interval: std::time::Duration,
 }
@@ -62,6 +69,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     admin_key: Option<IssuedKey>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 /// How a process uses the data directory.
@@ -98,6 +106,15 @@ pub async fn open(
     let store = Store::connect(url.expose_secret(), settings.max_connections)
         .await
         .context("connecting to the database and applying migrations")?;
+    // On PostgreSQL the audit tables sit beside the others; SQLite keeps
+    // them in a file of their own (see `crate::audit`).
+    let audit_store = if settings.uses_postgres() {
+        store.clone()
+    } else {
+        Store::connect_schema(&data_dir.audit_sqlite_url(), 4, Schema::Audit)
+            .await
+            .context("opening the audit log")?
+    };
     let admin_key = auth::ensure_admin_key(&store)
         .await
         .context("creating the first admin key")?;
@@ -144,6 +161,7 @@ pub async fn open(
     };
     let token_key = Arc::new(secrets.token_key);
     let signing_key = Arc::new(secrets.signing_key);
+    let audit = AuditLog::new(audit_store, signing_key.clone());
     // The active blacklist entries, replayed from the stored feed.
     let replica = ReplicaHandle::default();
     replica
@@ -190,6 +208,12 @@ pub async fn open(
         location: settings.location,
         blacklist,
         screening,
+        audit,
+        rate_limiter: Arc::new(RateLimiter::new(
+            settings.server.requests_per_second,
+            settings.server.request_burst,
+        )),
+        server: Arc::new(settings.server.clone()),
         sweep_interval: std::time::Duration::from_secs(settings.blacklist.sweep_interval_secs),
     };
     Ok((state, admin_key))
@@ -203,11 +227,17 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
+        // A bad certificate stops the start, before anything is served.
+        let tls = match (&settings.server.tls_cert, &settings.server.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::serve::tls_config(cert, key)?),
+            _ => None,
+        };
         let (state, admin_key) = open(&settings, Access::Serve).await?;
         Ok(App {
             listener,
             state,
             admin_key,
+            tls,
         })
     }
 
@@ -216,6 +246,11 @@ impl App {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Whether the hub serves HTTPS.
+    pub fn uses_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The bound port.
@@ -236,20 +271,34 @@ impl App {
     /// Serve until `shutdown` completes, then close the store.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let store = self.state.store.clone();
-        tracing::info!(addr = %self.local_addr(), store = store.backend().as_str(), "serving");
+        let audit = self.state.audit.clone();
+        tracing::info!(
+            addr = %self.local_addr(),
+            store = store.backend().as_str(),
+            tls = self.tls.is_some(),
+            "serving"
+        );
         // Lapsed entries are removed and old screens forgotten by the hub
         // itself, now and then every sweep interval.
         let sweeper = tokio::spawn(sweep_forever(
             self.state.blacklist.clone(),
             self.state.sweep_interval,
         ));
-        warp::serve(crate::api::routes(self.state))
-            .incoming(self.listener)
-            .graceful(shutdown)
-            .run()
-            .await;
+        let timeouts = crate::serve::Timeouts {
+            handshake: std::time::Duration::from_secs(self.state.server.handshake_timeout_secs),
+            header_read: std::time::Duration::from_secs(self.state.server.header_read_timeout_secs),
+        };
+        crate::serve::serve(
+            self.listener,
+            crate::api::routes(self.state),
+            self.tls,
+            timeouts,
+            shutdown,
+        )
+        .await;
         sweeper.abort();
         store.close().await;
+        audit.close().await;
     }
 }
 

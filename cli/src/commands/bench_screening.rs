@@ -214,9 +214,7 @@ pub(super) async fn run(
     let mut times: Vec<Duration> = Vec::with_capacity(prospects.len());
     for prospect in &prospects {
         let started = Instant::now();
-        let answer = screener
-            .screen("onboarding", std::slice::from_ref(prospect))
-            .await?;
+        let answer = screener.screen(std::slice::from_ref(prospect)).await?;
         times.push(started.elapsed());
         for result in answer {
             let decision = result.decision.map_or("invalid", |d| d.as_str());
@@ -236,7 +234,7 @@ pub(super) async fn run(
     let started = Instant::now();
     let mut requests = 0;
     for chunk in prospects.chunks(BATCH) {
-        screener.screen("onboarding", chunk).await?;
+        screener.screen(chunk).await?;
         requests += 1;
     }
     let seconds = started.elapsed().as_secs_f64();

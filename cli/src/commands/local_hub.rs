@@ -70,7 +70,11 @@ impl LocalHub {
     /// Build the hub from `settings` (binding its listener, as `mhub serve`
     /// does) and serve it in the background. `purpose` (`demo`, `bench`, …)
     /// labels the keys this hub hands out.
-    pub async fn start(settings: Settings, purpose: &'static str) -> anyhow::Result<LocalHub> {
+    pub async fn start(mut settings: Settings, purpose: &'static str) -> anyhow::Result<LocalHub> {
+        // The tool is this hub's only caller, driving it as fast as it can
+        // (the benchmarks measure exactly that): no per-key rate limit.
+        settings.server.requests_per_second = 1_000_000;
+        settings.server.request_burst = 1_000_000;
         let app = serve::build(settings).await?;
         let address = app.local_addr();
         let url = Url::parse(&format!("http://{address}")).context("the hub's URL")?;
@@ -131,7 +135,11 @@ impl LocalHub {
 
     /// An HTTP client for this hub, authenticated with `key`.
     pub fn client(&self, key: &IssuedKey) -> anyhow::Result<Client> {
-        Client::new(self.url.clone(), SecretString::from(key.key.as_str()))
+        // The tools act as the association's risk team.
+        Ok(
+            Client::new(self.url.clone(), SecretString::from(key.key.as_str()))?
+                .with_purpose(Some("investigation".to_owned())),
+        )
     }
 
     /// A new analyst key and a client using it, once the hub answers `/healthz`.

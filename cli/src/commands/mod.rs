@@ -34,6 +34,8 @@ pub struct Context {
     url: Url,
     /// The API key, if one was given.
     key: Option<SecretString>,
+    /// The declared purpose (`--purpose` / `MHUB_PURPOSE`).
+    purpose: Option<String>,
     /// Print JSON for scripts.
     pub json: bool,
 }
@@ -48,6 +50,7 @@ impl Context {
         Ok(Context {
             url,
             key: global.key,
+            purpose: global.purpose,
             json: global.json,
         })
     }
@@ -57,7 +60,7 @@ impl Context {
         let key = self.key.clone().context(
             "no API key: pass --key or set MHUB_KEY (mhub init prints the first admin key)",
         )?;
-        Client::new(self.url.clone(), key)
+        Ok(Client::new(self.url.clone(), key)?.with_purpose(self.purpose.clone()))
     }
 }
 

@@ -15,7 +15,12 @@ pub async fn run(args: ScreenArgs, context: &Context) -> anyhow::Result<()> {
         .map_err(anyhow::Error::new)
         .with_context(|| format!("reading {}", args.file.display()))?;
     anyhow::ensure!(!rows.is_empty(), "{} holds no record", args.file.display());
+    // Screening a prospect is onboarding unless --purpose says otherwise.
     let client = context.client()?;
+    let client = match client.purpose() {
+        Some(_) => client,
+        None => client.with_purpose(Some("onboarding".to_owned())),
+    };
     let mut results: Vec<RecordScreening> = Vec::with_capacity(rows.len());
     // Rows that are not even JSON are answered here; the rest go to the hub
     // in order, and their answers are numbered with the file's lines.
@@ -32,7 +37,7 @@ pub async fn run(args: ScreenArgs, context: &Context) -> anyhow::Result<()> {
     }
     for chunk in pending.chunks(MAX_RECORDS) {
         let records: Vec<Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
-        let answers = client.screen(&args.purpose, &records).await?;
+        let answers = client.screen(&records).await?;
         for ((line, _), mut answer) in chunk.iter().zip(answers) {
             answer.line = *line;
             for error in &mut answer.errors {

@@ -47,6 +47,7 @@ fn kill_9_during_a_large_upload_keeps_acknowledged_batches_and_no_partial_one() 
         command
             .env("MHUB_URL", &server.url)
             .env("MHUB_KEY", &key)
+            .env("MHUB_PURPOSE", "investigation")
             .args(args);
         run(&mut command)
     };

@@ -21,6 +21,7 @@ pub fn mhub() -> Command {
         "MHUB_LISTEN",
         "MHUB_DATABASE_URL",
         "MHUB_LOG_FORMAT",
+        "MHUB_PURPOSE",
     ] {
         command.env_remove(name);
     }
@@ -199,7 +200,10 @@ impl TestHub {
         let mut command = mhub();
         command
             .env("MHUB_URL", &self.server.url)
-            .env("MHUB_KEY", key);
+            .env("MHUB_KEY", key)
+            // The tests read as a risk team investigating; tests of the
+            // purpose rule itself remove it.
+            .env("MHUB_PURPOSE", "investigation");
         command
     }
 

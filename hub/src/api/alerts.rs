@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, json_body, reject, require_merchant_reader, with_state};
+use super::{ApiError, audited, context, json_body, reject, require_merchant_reader, with_state};
 use crate::alerts::{self, AlertView, Decision, ReviewError};
+use crate::audit::{Action, Event, RequestContext};
 use crate::auth::Principal;
 use crate::startup::AppState;
 use crate::store::AlertFilter;
@@ -60,14 +61,12 @@ impl From<ReviewError> for ApiError {
 /// Times are compared as stored text, so bring any RFC 3339 offset to the
 /// stored UTC form first.
 fn timestamp(text: &str) -> Result<String, ApiError> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(crate::clock::format)
-        .map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query",
-                format!("{text:?} is not an RFC 3339 time like 2026-11-22T08:00:00+08:00"),
-            )
-        })
+    crate::clock::parse(text).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!("{text:?} is not an RFC 3339 time like 2026-11-22T08:00:00+08:00"),
+        )
+    })
 }
 
 fn filter_for(principal: &Principal, query: ListQuery) -> Result<AlertFilter, ApiError> {
@@ -150,42 +149,54 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let list = warp::path!("alerts")
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(warp::query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, query: ListQuery, state: AppState| async move {
-                let filter = filter_for(&principal, query).map_err(reject)?;
-                let rows = state.store.list_alerts(&filter).await.map_err(reject)?;
-                let views = rows
-                    .into_iter()
-                    .map(|row| alerts::redact_for(&principal, row, None))
-                    .collect::<Result<Vec<AlertView>, _>>()
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&views))
+            |context: RequestContext, query: ListQuery, state: AppState| async move {
+                let event = Event::new(Action::AlertList, "alerts")
+                    .with("type", query.alert_type.clone().unwrap_or_default())
+                    .with("acquirer", query.acquirer.clone().unwrap_or_default());
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let filter = filter_for(principal, query).map_err(reject)?;
+                    let rows = state.store.list_alerts(&filter).await.map_err(reject)?;
+                    let views = rows
+                        .into_iter()
+                        .map(|row| alerts::redact_for(principal, row, None))
+                        .collect::<Result<Vec<AlertView>, _>>()
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&views))
+                })
+                .await
             },
         );
     let show = warp::path!("alerts" / i64)
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, state: AppState| async move {
-                let row = visible_alert(&state, &principal, id).await?;
-                let events = state.store.alert_events(id).await.map_err(reject)?;
-                let view = alerts::redact_for(&principal, row, Some(events)).map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
+            |id: i64, context: RequestContext, state: AppState| async move {
+                let event = Event::new(Action::AlertRead, format!("alert:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let row = visible_alert(&state, principal, id).await?;
+                    let events = state.store.alert_events(id).await.map_err(reject)?;
+                    let view = alerts::redact_for(principal, row, Some(events)).map_err(reject)?;
+                    Ok(warp::reply::json(&view))
+                })
+                .await
             },
         );
     let decide = warp::path!("alerts" / i64 / String)
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<DecisionRequest>())
         .and(with_state(state))
         .and_then(
             |id: i64,
              verb: String,
-             principal: Principal,
+             context: RequestContext,
              body: DecisionRequest,
              state: AppState| async move {
                 let decision = match verb.as_str() {
@@ -193,16 +204,22 @@ pub(super) fn routes(
                     "dismiss" => Decision::Dismiss,
                     _ => return Err(reject(ApiError::not_found("not_found", "no such endpoint"))),
                 };
-                alerts::decide(&state.store, &principal, id, decision, &body.reason)
-                    .await
-                    .map_err(reject)?;
-                let row = visible_alert(&state, &principal, id).await?;
-                let events = state.store.alert_events(id).await.map_err(reject)?;
-                let view = alerts::redact_for(&principal, row, Some(events)).map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::with_status(
-                    warp::reply::json(&view),
-                    StatusCode::OK,
-                ))
+                let event =
+                    Event::new(Action::AlertDecide, format!("alert:{id}")).with("verdict", verb);
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    alerts::decide(&state.store, principal, id, decision, &body.reason)
+                        .await
+                        .map_err(reject)?;
+                    let row = visible_alert(&state, principal, id).await?;
+                    let events = state.store.alert_events(id).await.map_err(reject)?;
+                    let view = alerts::redact_for(principal, row, Some(events)).map_err(reject)?;
+                    Ok(warp::reply::with_status(
+                        warp::reply::json(&view),
+                        StatusCode::OK,
+                    ))
+                })
+                .await
             },
         );
     list.or(show).or(decide)

@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, json_body, json_body_up_to, reject, with_state};
-use crate::auth::Principal;
+use super::{
+    ApiError, audited, audited_as, context, json_body, json_body_up_to, reject, with_state,
+};
+use crate::audit::{Action, Event, RequestContext};
 use crate::blacklist::BlacklistError;
 use crate::startup::AppState;
 use crate::store::EntryFilter;
@@ -122,147 +124,197 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let report = warp::path!("blacklist")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<Value>())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, body: Value, state: AppState| async move {
-                let view = state
-                    .blacklist
-                    .report(&principal, &body)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::with_status(
-                    warp::reply::json(&view),
-                    StatusCode::CREATED,
-                ))
+            |context: RequestContext, body: Value, state: AppState| async move {
+                let event = Event::new(Action::BlacklistReport, "blacklist");
+                audited_as(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let view = state
+                        .blacklist
+                        .report(principal, &body)
+                        .await
+                        .map_err(reject)?;
+                    let target = format!("entry:{}", view.id);
+                    Ok((
+                        warp::reply::with_status(warp::reply::json(&view), StatusCode::CREATED),
+                        Some(target),
+                    ))
+                })
+                .await
             },
         );
     let import = warp::path!("blacklist" / "import")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body_up_to::<ImportRequest>(IMPORT_BYTES))
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, body: ImportRequest, state: AppState| async move {
-                let results = state
-                    .blacklist
-                    .import(&principal, &body.entries)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&json!({ "results": results })))
+            |context: RequestContext, body: ImportRequest, state: AppState| async move {
+                let event = Event::new(Action::BlacklistImport, "blacklist")
+                    .with("entries", body.entries.len() as u64);
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let results = state
+                        .blacklist
+                        .import(principal, &body.entries)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&json!({ "results": results })))
+                })
+                .await
             },
         );
     let list = warp::path!("blacklist")
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(warp::query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, query: ListQuery, state: AppState| async move {
-                let filter = filter_of(query).map_err(reject)?;
-                let views = state
-                    .blacklist
-                    .list(&principal, filter)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&views))
+            |context: RequestContext, query: ListQuery, state: AppState| async move {
+                let event = Event::new(Action::BlacklistList, "blacklist");
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let filter = filter_of(query).map_err(reject)?;
+                    let views = state
+                        .blacklist
+                        .list(principal, filter)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&views))
+                })
+                .await
             },
         );
     let show = warp::path!("blacklist" / i64)
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, state: AppState| async move {
-                let view = state.blacklist.show(&principal, id).await.map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
+            |id: i64, context: RequestContext, state: AppState| async move {
+                let event = Event::new(Action::BlacklistRead, format!("entry:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let view = state.blacklist.show(principal, id).await.map_err(reject)?;
+                    Ok(warp::reply::json(&view))
+                })
+                .await
             },
         );
     let history = warp::path!("blacklist" / i64 / "history")
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, state: AppState| async move {
-                let transitions = state
-                    .blacklist
-                    .history(&principal, id)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&json!({ "transitions": transitions })))
+            |id: i64, context: RequestContext, state: AppState| async move {
+                let event = Event::new(Action::BlacklistHistory, format!("entry:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let transitions = state
+                        .blacklist
+                        .history(principal, id)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&json!({ "transitions": transitions })))
+                })
+                .await
             },
         );
     let approve = warp::path!("blacklist" / i64 / "approve")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<NoteRequest>())
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, body: NoteRequest, state: AppState| async move {
-                let approval = state
-                    .blacklist
-                    .approve(&principal, id, &body.note)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&approval))
+            |id: i64, context: RequestContext, body: NoteRequest, state: AppState| async move {
+                let event = Event::new(Action::BlacklistApprove, format!("entry:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let approval = state
+                        .blacklist
+                        .approve(principal, id, &body.note)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&approval))
+                })
+                .await
             },
         );
     let reject_route = warp::path!("blacklist" / i64 / "reject")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<NoteRequest>())
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, body: NoteRequest, state: AppState| async move {
-                let view = state
-                    .blacklist
-                    .reject(&principal, id, &body.note)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
+            |id: i64, context: RequestContext, body: NoteRequest, state: AppState| async move {
+                let event = Event::new(Action::BlacklistReject, format!("entry:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let view = state
+                        .blacklist
+                        .reject(principal, id, &body.note)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&view))
+                })
+                .await
             },
         );
     let remove = warp::path!("blacklist" / i64 / "remove")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<RemoveRequest>())
         .and(with_state(state.clone()))
         .and_then(
-            |id: i64, principal: Principal, body: RemoveRequest, state: AppState| async move {
-                let view = state
-                    .blacklist
-                    .remove(&principal, id, &body.removal, &body.note)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
+            |id: i64, context: RequestContext, body: RemoveRequest, state: AppState| async move {
+                let event = Event::new(Action::BlacklistRemove, format!("entry:{id}"))
+                    .with("removal", body.removal.clone());
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let view = state
+                        .blacklist
+                        .remove(principal, id, &body.removal, &body.note)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&view))
+                })
+                .await
             },
         );
     let update = warp::path!("blacklist" / i64 / "update")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body::<UpdateRequest>())
         .and(with_state(state))
         .and_then(
-            |id: i64, principal: Principal, body: UpdateRequest, state: AppState| async move {
-                let penalty = body
-                    .penalty
-                    .as_deref()
-                    .map(str::parse::<Penalty>)
-                    .transpose()
-                    .map_err(|e| reject(ApiError::bad_request("invalid_enum", e.to_string())))?;
-                let view = state
-                    .blacklist
-                    .update(
-                        &principal,
-                        id,
-                        penalty,
-                        body.expires_at.as_deref(),
-                        &body.note,
-                    )
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
+            |id: i64, context: RequestContext, body: UpdateRequest, state: AppState| async move {
+                let event = Event::new(Action::BlacklistUpdate, format!("entry:{id}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let penalty = body
+                        .penalty
+                        .as_deref()
+                        .map(str::parse::<Penalty>)
+                        .transpose()
+                        .map_err(|e| {
+                            reject(ApiError::bad_request("invalid_enum", e.to_string()))
+                        })?;
+                    let view = state
+                        .blacklist
+                        .update(
+                            principal,
+                            id,
+                            penalty,
+                            body.expires_at.as_deref(),
+                            &body.note,
+                        )
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&view))
+                })
+                .await
             },
         );
     report

@@ -13,6 +13,7 @@ use warp::http::StatusCode;
 use warp::{Rejection, Reply};
 
 use super::views::{ErrorBody, ErrorEnvelope};
+use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::ingest::IngestError;
 use crate::store::StoreError;
@@ -24,6 +25,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<serde_json::Value>,
+    retry_after_secs: Option<u64>,
 }
 
 impl warp::reject::Reject for ApiError {}
@@ -36,6 +38,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            retry_after_secs: None,
         }
     }
 
@@ -90,7 +93,14 @@ impl ApiError {
                 details: self.details,
             },
         };
-        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+        let mut response =
+            warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(warp::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -123,10 +133,43 @@ impl From<AuthError> for ApiError {
             }
             AuthError::Unknown => ApiError::new(StatusCode::UNAUTHORIZED, "key_unknown", message),
             AuthError::Revoked => ApiError::new(StatusCode::UNAUTHORIZED, "key_revoked", message),
+            AuthError::Expired => ApiError::new(StatusCode::UNAUTHORIZED, "key_expired", message),
+            AuthError::RateLimited { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            },
             AuthError::Forbidden(_) => ApiError::forbidden(message),
+            AuthError::NotFound => ApiError::not_found("key_not_found", message),
+            AuthError::NotRotatable => {
+                ApiError::new(StatusCode::CONFLICT, "key_not_rotatable", message)
+            }
+            AuthError::GraceTooLong => ApiError::bad_request("invalid_grace", message),
             AuthError::InvalidAcquirer(_) => ApiError::bad_request("invalid_acquirer", message),
             AuthError::AcquirerMismatch => ApiError::bad_request("invalid_acquirer", message),
             AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<AuditError> for ApiError {
+    fn from(error: AuditError) -> Self {
+        let message = error.to_string();
+        match error {
+            AuditError::InvalidPurpose => ApiError::bad_request("invalid_purpose", message),
+            AuditError::PurposeRequired => ApiError::bad_request("purpose_required", message),
+            AuditError::Forbidden => ApiError::forbidden(message),
+            AuditError::BadQuery(_) => ApiError::bad_request("invalid_query", message),
+            AuditError::NotCanonical(_) => ApiError::internal(&error),
+            // No answer goes out unrecorded: a request whose audit event
+            // cannot be stored fails, with a code that says why.
+            AuditError::Store(store) => {
+                tracing::error!(error = %store, "audit log write failed");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "audit_unavailable",
+                    "the audit log cannot be written; retry later",
+                )
+            }
         }
     }
 }
@@ -148,12 +191,30 @@ impl From<IngestError> for ApiError {
 
 /// Map every rejection to a JSON error answer. Never fails.
 pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
-    let error = if let Some(error) = rejection.find::<ApiError>() {
+    Ok(ApiError::of_rejection(&rejection).into_response())
+}
+
+impl ApiError {
+    /// The status and code a rejection is answered with.
+    pub fn outcome(&self) -> (StatusCode, &'static str) {
+        (self.status, self.code)
+    }
+
+    /// The error a rejection is answered with: ours as they are, warp's own
+    /// mapped to codes of the same form.
+    pub(crate) fn of_rejection(rejection: &Rejection) -> ApiError {
+        of_rejection(rejection)
+    }
+}
+
+fn of_rejection(rejection: &Rejection) -> ApiError {
+    if let Some(error) = rejection.find::<ApiError>() {
         ApiError {
             status: error.status,
             code: error.code,
             message: error.message.clone(),
             details: error.details.clone(),
+            retry_after_secs: error.retry_after_secs,
         }
     } else if rejection.is_not_found() {
         ApiError::not_found("not_found", "no such endpoint")
@@ -196,6 +257,5 @@ pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infa
             "internal",
             "internal error; the hub logged the cause",
         )
-    };
-    Ok(error.into_response())
+    }
 }

@@ -8,7 +8,8 @@ use serde_json::json;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, reject, with_state};
+use super::{ApiError, audited, authenticated, context, reject, with_state};
+use crate::audit::{Action, Event, RequestContext};
 use crate::auth::{Principal, Role};
 use crate::startup::AppState;
 
@@ -43,20 +44,24 @@ pub(super) fn routes(
         });
     let token_key = warp::path!("feed" / "token-key")
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(with_state(state.clone()))
-        .and_then(|principal: Principal, state: AppState| async move {
-            if !matches!(principal.role, Role::Subscriber | Role::Admin) {
-                return Err(reject(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "the token key goes to subscriber keys only",
-                )));
-            }
-            tracing::info!(key_id = %principal.key_id, "token key handed out");
-            Ok::<_, Rejection>(warp::reply::json(
-                &json!({ "token_key": state.token_key.to_hex() }),
-            ))
+        .and_then(|context: RequestContext, state: AppState| async move {
+            // Every hand-out of the network key is in the audit log.
+            let event = Event::new(Action::TokenKeyRead, "token-key");
+            audited(&state, &context, event, async {
+                if !matches!(context.principal.role, Role::Subscriber | Role::Admin) {
+                    return Err(reject(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "the token key goes to subscriber keys only",
+                    )));
+                }
+                Ok(warp::reply::json(
+                    &json!({ "token_key": state.token_key.to_hex() }),
+                ))
+            })
+            .await
         });
     let events = warp::path!("feed" / "events")
         .and(warp::get())

@@ -2,6 +2,7 @@
 //! domain function, serialise its answer. Errors go to [`error::recover`].
 
 mod alerts;
+mod audit;
 mod batches;
 mod blacklist;
 pub mod error;
@@ -16,9 +17,13 @@ pub mod views;
 
 use std::convert::Infallible;
 
+use std::future::Future;
+
 use warp::{Filter, Rejection, Reply};
 
-use crate::auth::{self, Principal};
+use crate::audit::{Event, Outcome, Purpose, RequestContext};
+use crate::auth::{self, AuthError, Principal};
+use crate::serve::Peer;
 use crate::startup::AppState;
 
 pub use alerts::DecisionRequest;
@@ -43,6 +48,7 @@ pub fn routes(
             .or(blacklist::routes(state.clone()).boxed())
             .or(screen::routes(state.clone()).boxed())
             .or(feed::routes(state.clone()).boxed())
+            .or(audit::routes(state.clone()).boxed())
             .or(me(state.clone()).boxed()),
     );
     health::routes(state)
@@ -67,18 +73,109 @@ pub(crate) fn with_state(
     warp::any().map(move || state.clone())
 }
 
-/// Authenticate the request's bearer key.
+/// Authenticate the request's bearer key and take one request from its
+/// rate limit.
 pub(crate) fn authenticated(
     state: AppState,
 ) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone {
     warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
         let state = state.clone();
         async move {
-            auth::authenticate(&state.store, header.as_deref())
+            let principal = auth::authenticate(&state.store, header.as_deref())
                 .await
-                .map_err(reject)
+                .map_err(reject)?;
+            state
+                .rate_limiter
+                .check(&principal.key_id)
+                .map_err(|wait| {
+                    reject(AuthError::RateLimited {
+                        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+                    })
+                })?;
+            Ok::<_, Rejection>(principal)
         }
     })
+}
+
+/// The header a caller declares its purpose in (SPEC §9).
+pub const PURPOSE_HEADER: &str = "mhub-purpose";
+
+/// Who is asking (authenticated and rate-limited), from where, and why.
+pub(crate) fn context(
+    state: AppState,
+) -> impl Filter<Extract = (RequestContext,), Error = Rejection> + Clone {
+    authenticated(state)
+        .and(warp::ext::optional::<Peer>())
+        .and(warp::header::optional::<String>(PURPOSE_HEADER))
+        .and_then(
+            |principal: Principal, peer: Option<Peer>, purpose: Option<String>| async move {
+                let purpose = purpose
+                    .map(|text| text.trim().parse::<Purpose>())
+                    .transpose()
+                    .map_err(reject)?;
+                Ok::<_, Rejection>(RequestContext {
+                    principal,
+                    remote: peer.map(|Peer(address)| address.ip()),
+                    purpose,
+                })
+            },
+        )
+}
+
+/// Run a handler's `work` and record it in the audit log, answered or
+/// refused; the answer goes out only once its event is stored. An action
+/// that needs a purpose is refused (and recorded) without one.
+pub(crate) async fn audited<R: Reply>(
+    state: &AppState,
+    context: &RequestContext,
+    event: Event,
+    work: impl Future<Output = Result<R, Rejection>>,
+) -> Result<warp::reply::Response, Rejection> {
+    audited_as(state, context, event, async {
+        work.await.map(|reply| (reply, None))
+    })
+    .await
+}
+
+/// [`audited`] for work that names its target only once done (a created
+/// entry's id, a stored batch): `work` answers the reply and that target.
+pub(crate) async fn audited_as<R: Reply>(
+    state: &AppState,
+    context: &RequestContext,
+    mut event: Event,
+    work: impl Future<Output = Result<(R, Option<String>), Rejection>>,
+) -> Result<warp::reply::Response, Rejection> {
+    let result = if event.action.needs_purpose() && context.purpose.is_none() {
+        Err(reject(crate::audit::AuditError::PurposeRequired))
+    } else {
+        work.await
+    };
+    let (result, outcome) = match result {
+        Ok((reply, target)) => {
+            if let Some(target) = target {
+                event.target = target;
+            }
+            let response = reply.into_response();
+            let status = response.status().as_u16();
+            (Ok(response), Outcome { status, code: None })
+        }
+        Err(rejection) => {
+            let (status, code) = ApiError::of_rejection(&rejection).outcome();
+            (
+                Err(rejection),
+                Outcome {
+                    status: status.as_u16(),
+                    code: Some(code),
+                },
+            )
+        }
+    };
+    state
+        .audit
+        .record(context, &event, outcome)
+        .await
+        .map_err(reject)?;
+    result
 }
 
 /// A small JSON body, parsed here so a bad one is a 400 `invalid_body` with
@@ -113,6 +210,14 @@ pub(crate) fn require_merchant_reader(principal: &Principal) -> Result<(), ApiEr
         Err(ApiError::forbidden("subscribers read the feed only"))
     } else {
         Ok(())
+    }
+}
+
+/// Unwrap a handler's context for code that needs only the principal.
+impl RequestContext {
+    /// Subscribers read the feed only ([`require_merchant_reader`]).
+    pub(crate) fn require_merchant_reader(&self) -> Result<(), Rejection> {
+        require_merchant_reader(&self.principal).map_err(reject)
     }
 }
 

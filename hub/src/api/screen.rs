@@ -3,8 +3,8 @@
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, json_body_up_to, reject, with_state};
-use crate::auth::Principal;
+use super::{ApiError, audited, context, json_body_up_to, reject, with_state};
+use crate::audit::{Action, Event, Purpose, RequestContext};
 use crate::screening::{ScreenError, ScreenRequest, ScreenResponse};
 use crate::startup::AppState;
 
@@ -17,7 +17,7 @@ impl From<ScreenError> for ApiError {
         let code = error.code();
         match error {
             ScreenError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, code, message),
-            ScreenError::Purpose | ScreenError::Records => ApiError::bad_request(code, message),
+            ScreenError::Records => ApiError::bad_request(code, message),
             ScreenError::Store(store) => store.into(),
         }
     }
@@ -28,17 +28,36 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     warp::path!("screen")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(json_body_up_to::<ScreenRequest>(SCREEN_BYTES))
         .and(with_state(state))
         .and_then(
-            |principal: Principal, body: ScreenRequest, state: AppState| async move {
-                let results = state
-                    .screening
-                    .screen(&principal, &body)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&ScreenResponse { results }))
+            |mut context: RequestContext, body: ScreenRequest, state: AppState| async move {
+                // The body's purpose (the older form) stands for the header;
+                // naming two different ones is a mistake worth refusing.
+                if let Some(text) = &body.purpose {
+                    let purpose = text.parse::<Purpose>().map_err(reject)?;
+                    if context.purpose.is_some_and(|header| header != purpose) {
+                        return Err(reject(ApiError::bad_request(
+                            "purpose_conflict",
+                            "the body's purpose and the Mhub-Purpose header differ",
+                        )));
+                    }
+                    context.purpose = Some(purpose);
+                }
+                let event =
+                    Event::new(Action::Screen, "screen").with("records", body.records.len() as u64);
+                audited(&state, &context, event, async {
+                    // `audited` refuses a screen without a purpose first.
+                    let purpose = context.purpose.unwrap_or(Purpose::Onboarding);
+                    let results = state
+                        .screening
+                        .screen(&context.principal, purpose, &body)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&ScreenResponse { results }))
+                })
+                .await
             },
         )
 }

@@ -1,10 +1,14 @@
-//! `GET /v1/search?q=` and `GET /v1/people/{acquirer}/{merchant_id}`.
+//! `GET /v1/search?q=` and `GET /v1/people/{acquirer}/{merchant_id}`: both
+//! need a purpose and are audited. The audit keeps what was searched for as
+//! the search understood it: a token for an ID, phone or account (so an
+//! auditor can ask "who looked this person up" by tokenising), the code for
+//! a USCC or SN, and free text with any long digit run masked.
 
 use serde::Deserialize;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, reject, with_state};
-use crate::auth::Principal;
+use super::{ApiError, audited, context, reject, with_state};
+use crate::audit::{Action, Event, RequestContext};
 use crate::search::{self, SearchError};
 use crate::startup::AppState;
 
@@ -35,33 +39,57 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let find = warp::path!("search")
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(warp::query::<SearchQuery>())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, query: SearchQuery, state: AppState| async move {
-                let searcher = search::Searcher {
-                    store: &state.store,
-                    linker: &state.linker,
-                    key: &state.token_key,
-                };
-                let result = search::search(searcher, &principal, &query.q, query.limit)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&result))
+            |context: RequestContext, query: SearchQuery, state: AppState| async move {
+                let (field, value) = search::audit_form(&query.q, &state.token_key);
+                let event = Event::new(Action::Search, "search")
+                    .with("field", field)
+                    .with("query", value);
+                audited(&state, &context, event, async {
+                    let searcher = search::Searcher {
+                        store: &state.store,
+                        linker: &state.linker,
+                        key: &state.token_key,
+                    };
+                    let result =
+                        search::search(searcher, &context.principal, &query.q, query.limit)
+                            .await
+                            .map_err(reject)?;
+                    Ok(warp::reply::json(&result))
+                })
+                .await
             },
         );
-    let person = warp::path!("people" / String / String)
-        .and(warp::get())
-        .and(authenticated(state.clone()))
-        .and(with_state(state))
-        .and_then(
-            |acquirer: String, merchant_id: String, principal: Principal, state: AppState| async move {
-                let view = search::person(&state.store, &principal, &acquirer, &merchant_id)
+    let person =
+        warp::path!("people" / String / String)
+            .and(warp::get())
+            .and(context(state.clone()))
+            .and(with_state(state))
+            .and_then(
+                |acquirer: String,
+                 merchant_id: String,
+                 context: RequestContext,
+                 state: AppState| async move {
+                    let event = Event::new(
+                        Action::PersonRead,
+                        format!("merchant:{acquirer}/{merchant_id}"),
+                    );
+                    audited(&state, &context, event, async {
+                        let view = search::person(
+                            &state.store,
+                            &context.principal,
+                            &acquirer,
+                            &merchant_id,
+                        )
+                        .await
+                        .map_err(reject)?;
+                        Ok(warp::reply::json(&view))
+                    })
                     .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&view))
-            },
-        );
+                },
+            );
     find.or(person)
 }

@@ -4,7 +4,8 @@
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, authenticated, reject, require_merchant_reader, with_state};
+use super::{ApiError, audited, context, reject, require_merchant_reader, with_state};
+use crate::audit::{Action, Event, RequestContext};
 use crate::auth::Principal;
 use crate::startup::AppState;
 use crate::verify::terminals::{self, ReportError};
@@ -32,25 +33,35 @@ pub(super) fn routes(
 ) -> impl Filter<Extract = (impl Reply,), Error = Rejection> + Clone {
     let reports = warp::path!("terminals" / "locations")
         .and(warp::post())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(warp::body::content_length_limit(MAX_REPORTS_BODY))
         .and(warp::body::bytes())
         .and(with_state(state.clone()))
         .and_then(
-            |principal: Principal, body: bytes::Bytes, state: AppState| async move {
-                let result = terminals::report(&state.store, &principal, &body, &state.location)
-                    .await
-                    .map_err(reject)?;
-                Ok::<_, Rejection>(warp::reply::json(&result))
+            |context: RequestContext, body: bytes::Bytes, state: AppState| async move {
+                let event = Event::new(Action::TerminalReport, "terminals");
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    let result = terminals::report(&state.store, principal, &body, &state.location)
+                        .await
+                        .map_err(reject)?;
+                    Ok(warp::reply::json(&result))
+                })
+                .await
             },
         );
     let photo = warp::path!("photos" / String)
         .and(warp::get())
-        .and(authenticated(state.clone()))
+        .and(context(state.clone()))
         .and(with_state(state))
         .and_then(
-            |sha256: String, principal: Principal, state: AppState| async move {
-                photo(&state, &principal, &sha256).await.map_err(reject)
+            |sha256: String, context: RequestContext, state: AppState| async move {
+                let event = Event::new(Action::PhotoRead, format!("photo:{sha256}"));
+                audited(&state, &context, event, async {
+                    let principal = &context.principal;
+                    photo(&state, principal, &sha256).await.map_err(reject)
+                })
+                .await
             },
         );
     reports.or(photo)

@@ -62,6 +62,12 @@ pub struct KeyView {
     pub revoked_at: Option<String>,
     /// Key id that revoked it.
     pub revoked_by: Option<String>,
+    /// When a rotated key stops working.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// The key that replaced it.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
 }
 
 impl From<KeyRow> for KeyView {
@@ -75,6 +81,8 @@ impl From<KeyRow> for KeyView {
             created_by: row.created_by,
             revoked_at: row.revoked_at,
             revoked_by: row.revoked_by,
+            expires_at: row.expires_at,
+            replaced_by: row.replaced_by,
         }
     }
 }

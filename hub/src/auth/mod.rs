@@ -6,6 +6,7 @@
 //! nobody can brute-force 2^256, and a slow password hash would cost every
 //! request tens of milliseconds for no gain.
 
+mod rate;
 mod role;
 
 use rand::Rng;
@@ -13,8 +14,9 @@ use thiserror::Error;
 
 use crate::clock;
 use crate::digest::sha256_hex;
-use crate::store::{KeyRow, NewKey, Store, StoreError};
+use crate::store::{KeyRow, NewKey, Rotation, Store, StoreError};
 
+pub use rate::RateLimiter;
 pub use role::{Principal, Role};
 
 /// Why a request could not be authenticated or authorised, or a key not made.
@@ -32,6 +34,24 @@ pub enum AuthError {
     /// The key was revoked.
     #[error("API key was revoked")]
     Revoked,
+    /// The key is over its request rate.
+    #[error("too many requests for this key: retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Whole seconds until the next request is allowed.
+        retry_after_secs: u64,
+    },
+    /// A rotated key past its grace period.
+    #[error("API key expired after rotation: use the key that replaced it")]
+    Expired,
+    /// No such key (rotation).
+    #[error("no such key")]
+    NotFound,
+    /// Revoked or already rotated.
+    #[error("this key is revoked or was rotated already")]
+    NotRotatable,
+    /// More than [`MAX_ROTATION_GRACE_SECS`].
+    #[error("grace_secs may be at most 30 days (2592000)")]
+    GraceTooLong,
     /// The role may not do this.
     #[error("{0}")]
     Forbidden(String),
@@ -86,12 +106,7 @@ pub async fn create_key(
         (Role::Acquirer, None) | (_, Some(_)) => return Err(AuthError::AcquirerMismatch),
         (_, None) => {}
     }
-    let mut id_bytes = [0u8; 6];
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut id_bytes);
-    rand::rng().fill_bytes(&mut secret);
-    let key_id = hex::encode(id_bytes);
-    let key = format!("mhub_{key_id}_{}", hex::encode(secret));
+    let (key_id, key) = new_key_material();
     store
         .insert_key(&NewKey {
             key_id: &key_id,
@@ -109,6 +124,88 @@ pub async fn create_key(
         key_id,
         role,
         acquirer: acquirer.map(str::to_owned),
+    })
+}
+
+/// A fresh key id and the whole key string.
+fn new_key_material() -> (String, String) {
+    let mut id_bytes = [0u8; 6];
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut id_bytes);
+    rand::rng().fill_bytes(&mut secret);
+    let key_id = hex::encode(id_bytes);
+    let key = format!("mhub_{key_id}_{}", hex::encode(secret));
+    (key_id, key)
+}
+
+/// The longest a rotated key may keep working beside its replacement.
+pub const MAX_ROTATION_GRACE_SECS: u64 = 30 * 24 * 3600;
+
+/// A rotation's answer: the new key (shown once) and the old one's expiry.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RotatedKey {
+    /// The replacement, with the same role and acquirer.
+    pub new: IssuedKey,
+    /// The key that was rotated.
+    pub old_key_id: String,
+    /// When the old key stops working.
+    pub old_expires_at: String,
+}
+
+/// Replace `key_id` by a new key of the same role and acquirer; the old one
+/// keeps working for `grace_secs`, so its holder can deploy the new one
+/// first. Admins rotate any key, every key may rotate itself.
+#[tracing::instrument(skip(store, principal), fields(by = principal.key_id))]
+pub async fn rotate_key(
+    store: &Store,
+    principal: &Principal,
+    key_id: &str,
+    grace_secs: u64,
+) -> Result<RotatedKey, AuthError> {
+    if principal.role != Role::Admin && principal.key_id != key_id {
+        return Err(AuthError::Forbidden(
+            "a key rotates itself; only admin keys rotate other keys".into(),
+        ));
+    }
+    if grace_secs > MAX_ROTATION_GRACE_SECS {
+        return Err(AuthError::GraceTooLong);
+    }
+    let old = store.find_key(key_id).await?.ok_or(AuthError::NotFound)?;
+    let (new_id, key) = new_key_material();
+    let label = format!("rotated from {key_id}");
+    let expires_at =
+        clock::format(time::OffsetDateTime::now_utc() + time::Duration::seconds(grace_secs as i64));
+    let rotation = store
+        .rotate_key(
+            key_id,
+            &NewKey {
+                key_id: &new_id,
+                secret_sha256: &sha256_hex(key.as_bytes()),
+                role: &old.role,
+                acquirer: old.acquirer.as_deref(),
+                label: Some(old.label.as_deref().unwrap_or(&label)),
+                created_at: &clock::now(),
+                created_by: &principal.key_id,
+            },
+            &expires_at,
+        )
+        .await?;
+    match rotation {
+        Rotation::Rotated(_) => {}
+        Rotation::Unknown => return Err(AuthError::NotFound),
+        Rotation::NotRotatable(_) => return Err(AuthError::NotRotatable),
+    }
+    tracing::info!(old = key_id, new = new_id, expires_at, "API key rotated");
+    let role = old.role.parse().map_err(|_| AuthError::Unknown)?;
+    Ok(RotatedKey {
+        new: IssuedKey {
+            key,
+            key_id: new_id,
+            role,
+            acquirer: old.acquirer,
+        },
+        old_key_id: key_id.to_owned(),
+        old_expires_at: expires_at,
     })
 }
 
@@ -139,6 +236,14 @@ pub async fn authenticate(store: &Store, header: Option<&str>) -> Result<Princip
     }
     if row.revoked_at.is_some() {
         return Err(AuthError::Revoked);
+    }
+    // Stored times are fixed-width UTC text: text order is time order.
+    if row
+        .expires_at
+        .as_deref()
+        .is_some_and(|at| at <= clock::now().as_str())
+    {
+        return Err(AuthError::Expired);
     }
     principal(&row)
 }

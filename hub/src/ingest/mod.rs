@@ -54,6 +54,12 @@ pub enum IngestError {
         /// The limit.
         limit: u64,
     },
+    /// The client sent nothing for too long.
+    #[error("upload stalled: no bytes for {secs} s")]
+    BodyStalled {
+        /// The idle limit.
+        secs: u64,
+    },
     /// The client went away or sent a broken body.
     #[error("upload could not be read: {0}")]
     BodyRead(String),
@@ -123,6 +129,7 @@ impl IngestError {
         match self {
             IngestError::BodyTooLarge { .. } => "body_too_large",
             IngestError::BodyRead(_) => "body_unreadable",
+            IngestError::BodyStalled { .. } => "body_timeout",
             IngestError::UnsupportedMediaType => "unsupported_media_type",
             IngestError::InvalidEncoding { .. } => "invalid_encoding",
             IngestError::ZipInvalid(_) => "zip_invalid",
@@ -143,6 +150,7 @@ impl IngestError {
         match self {
             IngestError::BodyTooLarge { .. } | IngestError::TooManyRows { .. } => 413,
             IngestError::UnsupportedMediaType => 415,
+            IngestError::BodyStalled { .. } => 408,
             IngestError::NotAnAcquirer => 403,
             IngestError::Store(_) | IngestError::Linking(_) | IngestError::Io(_) => 500,
             _ => 400,

@@ -26,8 +26,16 @@ pub struct Spooled {
     pub bytes: u64,
 }
 
-/// Write a body stream to a new file in `dir`, refusing more than `limit` bytes.
-pub async fn spool<S, B, E>(mut body: S, dir: &Path, limit: u64) -> Result<Spooled, IngestError>
+/// Write a body stream to a new file in `dir`, refusing more than `limit`
+/// bytes, and giving up on a client that sends nothing for `idle` (a slow
+/// upload is fine; a stalled one would hold a connection and a spool file
+/// forever).
+pub async fn spool<S, B, E>(
+    mut body: S,
+    dir: &Path,
+    limit: u64,
+    idle: std::time::Duration,
+) -> Result<Spooled, IngestError>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
     B: Buf,
@@ -37,7 +45,13 @@ where
     let mut out = tokio::fs::File::from_std(file.reopen()?);
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
-    while let Some(chunk) = body.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
+            return Err(IngestError::BodyStalled {
+                secs: idle.as_secs(),
+            });
+        };
+        let Some(chunk) = next else { break };
         let mut chunk = chunk.map_err(|e| IngestError::BodyRead(e.to_string()))?;
         while chunk.has_remaining() {
             let part = chunk.chunk();

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::audit::Purpose;
 use crate::auth::{Principal, Role};
 use crate::clock;
 use crate::config::BlacklistPolicy;
@@ -28,10 +29,6 @@ use crate::store::{NewScreening, Store, StoreError};
 
 pub use links::{ExistingLinks, Presence};
 pub use records::{Candidate, FileRow, RecordScreening, read_file, screen, validate};
-
-/// Purpose codes (SPEC §9): shared risk data is for anti-fraud use only,
-/// and every screen says which.
-pub const PURPOSES: &[&str] = &["onboarding", "periodic_review", "investigation"];
 
 /// Most records in one screening request.
 pub const MAX_RECORDS: usize = 1_000;
@@ -82,8 +79,10 @@ impl ReplicaHandle {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenRequest {
-    /// `onboarding`, `periodic_review` or `investigation`.
-    pub purpose: String,
+    /// `onboarding`, `periodic_review` or `investigation`; may instead come
+    /// in the `Mhub-Purpose` header, as for every other read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
     /// Prospective merchants in the §3 record format.
     pub records: Vec<Value>,
 }
@@ -101,9 +100,6 @@ pub enum ScreenError {
     /// Subscribers screen offline against their mirror.
     #[error("subscribers screen offline against their feed mirror (mhub feed screen)")]
     Forbidden,
-    /// No purpose, or an unknown one.
-    #[error("purpose must be one of onboarding, periodic_review, investigation")]
-    Purpose,
     /// No records, or too many.
     #[error("send between 1 and {MAX_RECORDS} records")]
     Records,
@@ -117,7 +113,6 @@ impl ScreenError {
     pub fn code(&self) -> &'static str {
         match self {
             ScreenError::Forbidden => "forbidden",
-            ScreenError::Purpose => "invalid_purpose",
             ScreenError::Records => "invalid_records",
             ScreenError::Store(_) => "internal",
         }
@@ -154,13 +149,11 @@ impl OnlineScreening {
     pub async fn screen(
         &self,
         principal: &Principal,
+        purpose: Purpose,
         request: &ScreenRequest,
     ) -> Result<Vec<RecordScreening>, ScreenError> {
         if principal.role == Role::Subscriber {
             return Err(ScreenError::Forbidden);
-        }
-        if !PURPOSES.contains(&request.purpose.as_str()) {
-            return Err(ScreenError::Purpose);
         }
         if request.records.is_empty() || request.records.len() > MAX_RECORDS {
             return Err(ScreenError::Records);
@@ -181,7 +174,7 @@ impl OnlineScreening {
                 result.existing = Some(links::existing(&self.store, record).await?);
             }
         }
-        self.keep(principal, &request.purpose, &candidates, &results)
+        self.keep(principal, purpose.as_str(), &candidates, &results)
             .await?;
         Ok(results)
     }

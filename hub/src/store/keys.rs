@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteTx};
 
 /// A key as stored (never the key itself).
 #[derive(Debug, Clone)]
@@ -26,6 +26,21 @@ pub struct KeyRow {
     pub revoked_at: Option<String>,
     /// Who revoked it.
     pub revoked_by: Option<String>,
+    /// When a rotated key stops working.
+    pub expires_at: Option<String>,
+    /// The key that replaced it.
+    pub replaced_by: Option<String>,
+}
+
+/// What became of a rotation.
+#[derive(Debug, Clone)]
+pub enum Rotation {
+    /// The old key as it is now (expiring, replaced).
+    Rotated(KeyRow),
+    /// No such key.
+    Unknown,
+    /// Revoked, or rotated already: the old key as it is.
+    NotRotatable(KeyRow),
 }
 
 /// What is needed to store a new key.
@@ -47,8 +62,8 @@ pub struct NewKey<'a> {
     pub created_by: &'a str,
 }
 
-const COLUMNS: &str =
-    "key_id, secret_sha256, role, acquirer, label, created_at, created_by, revoked_at, revoked_by";
+const COLUMNS: &str = "key_id, secret_sha256, role, acquirer, label, created_at, created_by, \
+                       revoked_at, revoked_by, expires_at, replaced_by";
 
 fn key_row(row: &AnyRow) -> Result<KeyRow, sqlx::Error> {
     Ok(KeyRow {
@@ -61,6 +76,8 @@ fn key_row(row: &AnyRow) -> Result<KeyRow, sqlx::Error> {
         created_by: row.try_get("created_by")?,
         revoked_at: row.try_get("revoked_at")?,
         revoked_by: row.try_get("revoked_by")?,
+        expires_at: row.try_get("expires_at")?,
+        replaced_by: row.try_get("replaced_by")?,
     })
 }
 
@@ -69,6 +86,53 @@ impl Store {
     #[tracing::instrument(skip(self, key), fields(key_id = key.key_id))]
     pub async fn insert_key(&self, key: &NewKey<'_>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        insert_key(&mut tx, key).await?;
+        tx.commit().await
+    }
+
+    /// Replace `old` by `new` in one transaction: `new` is stored and `old`
+    /// keeps working until `expires_at`, so its holder can switch over.
+    #[tracing::instrument(skip(self, new), fields(new = new.key_id))]
+    pub async fn rotate_key(
+        &self,
+        old: &str,
+        new: &NewKey<'_>,
+        expires_at: &str,
+    ) -> Result<Rotation, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let select = format!("SELECT {COLUMNS} FROM api_keys WHERE key_id = $1");
+        let current = sqlx::query(sqlx::AssertSqlSafe(match tx.backend {
+            super::Backend::Postgres => format!("{select} FOR UPDATE"),
+            super::Backend::Sqlite => select.clone(),
+        }))
+        .bind(old)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(current) = current.as_ref().map(key_row).transpose()? else {
+            return Ok(Rotation::Unknown);
+        };
+        if current.revoked_at.is_some() || current.replaced_by.is_some() {
+            return Ok(Rotation::NotRotatable(current));
+        }
+        insert_key(&mut tx, new).await?;
+        sqlx::query("UPDATE api_keys SET expires_at = $1, replaced_by = $2 WHERE key_id = $3")
+            .bind(expires_at)
+            .bind(new.key_id)
+            .bind(old)
+            .execute(tx.conn())
+            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(select))
+            .bind(old)
+            .fetch_one(tx.conn())
+            .await?;
+        let rotated = key_row(&row)?;
+        tx.commit().await?;
+        Ok(Rotation::Rotated(rotated))
+    }
+}
+
+async fn insert_key(tx: &mut WriteTx, key: &NewKey<'_>) -> Result<(), StoreError> {
+    {
         sqlx::query(
             "INSERT INTO api_keys (key_id, secret_sha256, role, acquirer, label, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -83,9 +147,11 @@ impl Store {
         .execute(tx.conn())
         .await
         .map_err(StoreError::from_insert)?;
-        tx.commit().await
+        Ok(())
     }
+}
 
+impl Store {
     /// Look a key up by its public identifier.
     pub async fn find_key(&self, key_id: &str) -> Result<Option<KeyRow>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(

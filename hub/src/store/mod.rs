@@ -14,6 +14,7 @@
 //! in-process mutex; PostgreSQL needs no such lock.
 
 mod alerts;
+mod audit;
 mod batches;
 mod blacklist;
 mod error;
@@ -35,13 +36,14 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use alerts::{
     AlertEventRow, AlertFilter, AlertRow, AlertWrite, Groups, MemberRow, SharedKind, SharedValue,
 };
+pub use audit::{AuditFilter, AuditRow};
 pub use batches::{BatchCounts, BatchIssueRow, BatchRow, NewBatch};
 pub use blacklist::{
     EntryChange, EntryFilter, EntryRow, FeedEventRow, Identifiers, NewEntry, NewScreening,
     ScreeningRow, TransitionRow,
 };
 pub use error::StoreError;
-pub use keys::{KeyRow, NewKey};
+pub use keys::{KeyRow, NewKey, Rotation};
 pub use links::LinkRow;
 pub use merchants::{MerchantRow, MerchantVersionRow, UpsertOutcome};
 pub use photos::{PhotoHashes, PhotoHolder, PhotoMeta, PhotoPair};
@@ -117,11 +119,29 @@ impl WriteTx {
     }
 }
 
-fn migrations(backend: Backend) -> Migrator {
+/// Which set of tables a store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Everything the hub keeps (on PostgreSQL, the audit log too).
+    Hub,
+    /// The audit log alone: the separate SQLite file of
+    /// [`crate::audit`], so audit appends never queue behind a batch's write
+    /// transaction on the main file.
+    Audit,
+}
+
+fn migrations(backend: Backend, schema: Schema) -> Migrator {
     // Embedded at compile time: the binary carries its schema, no sqlx-cli or
     // migrations folder is needed where the hub runs.
-    let sql: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[
+    let sql: &[(i64, &str, &'static str)] = match (backend, schema) {
+        (Backend::Sqlite, Schema::Audit) => &[(
+            1,
+            "audit",
+            include_str!("../../../migrations/sqlite-audit/0001_audit.sql"),
+        )],
+        // PostgreSQL has no writer lock to dodge: one database holds all.
+        (Backend::Postgres, Schema::Audit) => return migrations(backend, Schema::Hub),
+        (Backend::Sqlite, Schema::Hub) => &[
             (
                 1,
                 "foundation",
@@ -147,8 +167,13 @@ fn migrations(backend: Backend) -> Migrator {
                 "blacklist",
                 include_str!("../../../migrations/sqlite/0005_blacklist.sql"),
             ),
+            (
+                6,
+                "key rotation",
+                include_str!("../../../migrations/sqlite/0006_key_rotation.sql"),
+            ),
         ],
-        Backend::Postgres => &[
+        (Backend::Postgres, Schema::Hub) => &[
             (
                 1,
                 "foundation",
@@ -174,6 +199,16 @@ fn migrations(backend: Backend) -> Migrator {
                 "blacklist",
                 include_str!("../../../migrations/postgres/0005_blacklist.sql"),
             ),
+            (
+                6,
+                "key rotation",
+                include_str!("../../../migrations/postgres/0006_key_rotation.sql"),
+            ),
+            (
+                7,
+                "audit",
+                include_str!("../../../migrations/postgres/0007_audit.sql"),
+            ),
         ],
     };
     Migrator::with_migrations(
@@ -198,6 +233,15 @@ impl Store {
     /// readers never block the writer and a crash loses nothing committed.
     #[tracing::instrument(skip(url))]
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        Store::connect_schema(url, max_connections, Schema::Hub).await
+    }
+
+    /// Connect to a database holding `schema` and bring it up to date.
+    pub async fn connect_schema(
+        url: &str,
+        max_connections: u32,
+        schema: Schema,
+    ) -> Result<Store, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
         let mut options = AnyPoolOptions::new()
@@ -220,7 +264,7 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
-        migrations(backend).run(&pool).await?;
+        migrations(backend, schema).run(&pool).await?;
         Ok(Store {
             pool,
             backend,

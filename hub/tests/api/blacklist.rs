@@ -370,7 +370,7 @@ async fn an_update_is_published_and_screens_see_the_new_penalty_at_once(backend:
         .post_json(
             &acq01,
             "/v1/screen",
-            &json!({"purpose": "onboarding", "records": [prospect]}),
+            &json!({"purpose": "investigation", "records": [prospect]}),
         )
         .await;
     let hit = &answer["results"][0]["hits"][0];

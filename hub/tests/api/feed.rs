@@ -131,7 +131,7 @@ async fn the_token_key_goes_to_subscribers_and_bad_pages_are_refused(backend: Ba
         .post_json(
             &subscriber,
             "/v1/screen",
-            &json!({"purpose": "onboarding", "records": [{}]}),
+            &json!({"purpose": "investigation", "records": [{}]}),
         )
         .await;
     assert_eq!(

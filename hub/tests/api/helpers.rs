@@ -94,6 +94,20 @@ fn rand_bytes() -> [u8; 8] {
 }
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The tests read as a risk team investigating: every request declares that
+/// purpose (tests of the purpose rule use a client without it).
+pub fn purposeful_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "mhub-purpose",
+        reqwest::header::HeaderValue::from_static("investigation"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client with a default header builds")
+}
+
 /// Start a hub with default limits.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Limits::default()).await
@@ -133,7 +147,7 @@ pub async fn spawn_app_tuned(backend: Backend, tune: impl FnOnce(&mut Settings))
     TestApp {
         address,
         admin_key,
-        client: reqwest::Client::new(),
+        client: purposeful_client(),
         data_dir,
         database_url,
     }
@@ -165,7 +179,7 @@ pub async fn spawn_second_hub(first: &TestApp) -> TestApp {
     TestApp {
         address,
         admin_key: first.admin_key.clone(),
-        client: reqwest::Client::new(),
+        client: purposeful_client(),
         data_dir,
         database_url: first.database_url.clone(),
     }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod alerts;
+mod audit;
 mod batches;
 mod blacklist;
 mod feed;
@@ -11,4 +12,5 @@ mod health;
 mod keys;
 mod merchants;
 mod screening;
+mod security;
 mod verification;

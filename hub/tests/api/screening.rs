@@ -30,7 +30,7 @@ async fn list_and_approve(app: &TestApp, reporter: &str, analyst: &str, entry: V
 }
 
 async fn screen(app: &TestApp, key: &str, records: &[Value]) -> Vec<Value> {
-    let body = json!({"purpose": "onboarding", "records": records});
+    let body = json!({"purpose": "investigation", "records": records});
     let (status, answer) = app.post_json(key, "/v1/screen", &body).await;
     assert_eq!(status, 200, "{answer}");
     answer["results"].as_array().unwrap().clone()
@@ -172,14 +172,47 @@ both_backends!(a_blacklisted_merchant_renamed_elsewhere_is_blocked_and_retro_ale
 async fn a_screen_needs_a_purpose_and_valid_records_and_names_bad_ones(backend: Backend) {
     let app = spawn_app(backend).await;
     let acq01 = app.create_key("acquirer", Some("ACQ01")).await;
-    for body in [
-        json!({"records": [merchant(1)]}),
-        json!({"purpose": "marketing", "records": [merchant(1)]}),
-        json!({"purpose": "onboarding", "records": []}),
+    // Without the test client's purpose header: the body alone decides.
+    let bare = reqwest::Client::new();
+    let post = |body: Value| {
+        bare.post(app.url("/v1/screen"))
+            .bearer_auth(&acq01)
+            .json(&body)
+            .send()
+    };
+    for (body, code) in [
+        (json!({"records": [merchant(1)]}), "purpose_required"),
+        (
+            json!({"purpose": "marketing", "records": [merchant(1)]}),
+            "invalid_purpose",
+        ),
+        (
+            json!({"purpose": "onboarding", "records": []}),
+            "invalid_records",
+        ),
     ] {
-        let (status, answer) = app.post_json(&acq01, "/v1/screen", &body).await;
-        assert_eq!(status, 400, "{answer}");
+        let response = post(body).await.unwrap();
+        assert_eq!(response.status(), 400);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], code, "{answer}");
     }
+    let response = post(json!({"purpose": "onboarding", "records": [merchant(1)]}))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // The header (investigation, from the test client) and a different body
+    // purpose contradict each other.
+    let (status, answer) = app
+        .post_json(
+            &acq01,
+            "/v1/screen",
+            &json!({"purpose": "onboarding", "records": [merchant(1)]}),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), &answer["error"]["code"]),
+        (400, &json!("purpose_conflict"))
+    );
     let mut bad = merchant(2);
     bad["legal_rep"]["id_number"] = json!("110105198001010010");
     let results = screen(&app, &acq01, &[merchant(1), bad]).await;
