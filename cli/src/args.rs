@@ -95,9 +95,12 @@ pub enum Command {
     ///   mhub init --data-dir ./mhub-data --json
     #[command(verbatim_doc_comment)]
     Init(InitArgs),
-    /// Create, list and revoke API keys (admin key).
+    /// Create, list, revoke and rotate API keys (admin key; a key may rotate itself).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read and verify the hub's audit log: who read or changed what, when, from where, why
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Upload a merchant batch as the acquirer the key belongs to
     ///
     /// PATH is a merchants.jsonl file, a merchants.csv file, a .zip batch,
@@ -297,6 +300,72 @@ pub enum KeysCommand {
         /// The key id (the 12 hex digits after `mhub_`).
         key_id: String,
     },
+    /// Replace a key by a new one of the same role and acquirer (shown once)
+    ///
+    /// The old key keeps working for --grace seconds, so its holder can
+    /// deploy the new one first; then it is refused with key_expired. An
+    /// admin key rotates any key; every key may rotate itself.
+    ///
+    /// Example:
+    ///   mhub keys rotate 0123456789ab --grace 86400 --json
+    #[command(verbatim_doc_comment)]
+    Rotate {
+        /// The key id (the 12 hex digits after `mhub_`).
+        key_id: String,
+        /// Seconds the old key keeps working (at most 30 days; 0 ends it now).
+        #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+        grace: u64,
+    },
+}
+
+/// `mhub audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List audit events, newest first
+    ///
+    /// Analysts and admins read every event; an acquirer key reads its own
+    /// acquirer's keys' events only. Reading the log is itself logged.
+    ///
+    /// Examples:
+    ///   mhub audit list --action search --since 2026-12-01T00:00:00+08:00
+    ///   mhub audit list --key-id 0123456789ab --json
+    #[command(verbatim_doc_comment)]
+    List(AuditListArgs),
+    /// Walk the whole hash chain and check every signature (analyst or admin)
+    ///
+    /// Exit code 0 when the chain is whole, 1 at the first break (its seq
+    /// and reason are printed).
+    ///
+    /// Example:
+    ///   mhub audit verify --json
+    #[command(verbatim_doc_comment)]
+    Verify,
+}
+
+/// `mhub audit list`.
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// Only this key's events.
+    #[arg(long, value_name = "KEY_ID")]
+    pub key_id: Option<String>,
+    /// Only events by this acquirer's keys.
+    #[arg(long, value_name = "CODE")]
+    pub acquirer: Option<String>,
+    /// Only this action (search, merchant.read, screen, blacklist.approve, key.rotate, …).
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// At or after this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Before this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Events with a seq below this (the next page).
+    #[arg(long, value_name = "SEQ")]
+    pub before: Option<i64>,
+    /// Page size, 1-1000.
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
 }
 
 /// `mhub keys create`.

@@ -12,10 +12,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 pub use hub::alerts::AlertView;
-use hub::api::PURPOSE_HEADER;
 use hub::api::views::{CreateKeyRequest, ErrorEnvelope};
 pub use hub::api::views::{IssueView, KeyView, MerchantVersionView, MerchantView};
 use hub::api::{DecisionRequest, ImportRequest, NoteRequest, RemoveRequest};
+use hub::api::{PURPOSE_HEADER, RotateRequest};
+pub use hub::audit::{AuditQuery, AuditView, ChainReport};
+use hub::auth::RotatedKey;
 use hub::auth::{IssuedKey, Principal, Role};
 pub use hub::blacklist::{Approval, EntryView, ImportResult};
 use hub::ingest::BatchResult;
@@ -441,6 +443,48 @@ impl Client {
     /// `POST /v1/keys/{key_id}/revoke`.
     pub async fn revoke_key(&self, key_id: &str) -> anyhow::Result<KeyView> {
         self.call(Method::POST, &["v1", "keys", key_id, "revoke"], &[], |r| r)
+            .await
+    }
+
+    /// `POST /v1/keys/{id}/rotate`.
+    pub async fn rotate_key(&self, key_id: &str, grace_secs: u64) -> anyhow::Result<RotatedKey> {
+        let body = RotateRequest {
+            grace_secs: Some(grace_secs),
+        };
+        self.call(Method::POST, &["v1", "keys", key_id, "rotate"], &[], |r| {
+            r.json(&body)
+        })
+        .await
+    }
+
+    /// `GET /v1/audit` with the query's filters.
+    pub async fn audit(&self, query: &AuditQuery) -> anyhow::Result<Vec<AuditView>> {
+        let mut params = Vec::new();
+        let text = [
+            ("key_id", &query.key_id),
+            ("acquirer", &query.acquirer),
+            ("action", &query.action),
+            ("since", &query.since),
+            ("until", &query.until),
+        ];
+        for (name, value) in text {
+            if let Some(value) = value {
+                params.push((name, value.clone()));
+            }
+        }
+        if let Some(before) = query.before {
+            params.push(("before", before.to_string()));
+        }
+        if let Some(limit) = query.limit {
+            params.push(("limit", limit.to_string()));
+        }
+        self.call(Method::GET, &["v1", "audit"], &params, |r| r)
+            .await
+    }
+
+    /// `GET /v1/audit/verify`.
+    pub async fn verify_audit(&self) -> anyhow::Result<ChainReport> {
+        self.call(Method::GET, &["v1", "audit", "verify"], &[], |r| r)
             .await
     }
 

@@ -1,4 +1,5 @@
-//! `mhub keys create | list | revoke`: key management over HTTP (admin key).
+//! `mhub keys create | list | revoke | rotate`: key management over HTTP
+//! (admin key; a key may rotate itself).
 
 use super::Context;
 use crate::args::KeysCommand;
@@ -34,6 +35,29 @@ pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> 
                 println!("{}", keys_table(&keys));
             }
         }
+        KeysCommand::Rotate { key_id, grace } => {
+            let rotated = client.rotate_key(&key_id, grace).await?;
+            if context.json {
+                output::json_line(&rotated)?;
+            } else {
+                let mut table = output::table([
+                    "new key id",
+                    "role",
+                    "acquirer",
+                    "old key",
+                    "old key expires",
+                ]);
+                table.add_row(vec![
+                    rotated.new.key_id.as_str().into(),
+                    rotated.new.role.as_str().into(),
+                    or_dash(rotated.new.acquirer.as_deref()),
+                    rotated.old_key_id.as_str().into(),
+                    rotated.old_expires_at.as_str().into(),
+                ]);
+                println!("{table}");
+                println!("new key (shown once, keep it secret): {}", rotated.new.key);
+            }
+        }
         KeysCommand::Revoke { key_id } => {
             let key = client.revoke_key(&key_id).await?;
             if context.json {
@@ -48,7 +72,7 @@ pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> 
 
 fn keys_table(keys: &[KeyView]) -> comfy_table::Table {
     let mut table = output::table([
-        "key id", "role", "acquirer", "label", "created", "by", "revoked",
+        "key id", "role", "acquirer", "label", "created", "by", "revoked", "expires",
     ]);
     for key in keys {
         table.add_row(vec![
@@ -59,6 +83,7 @@ fn keys_table(keys: &[KeyView]) -> comfy_table::Table {
             key.created_at.as_str().into(),
             key.created_by.as_str().into(),
             or_dash(key.revoked_at.as_deref()),
+            or_dash(key.expires_at.as_deref()),
         ]);
     }
     table

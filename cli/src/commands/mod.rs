@@ -2,6 +2,7 @@
 //! and prints through [`crate::output`].
 
 mod alerts;
+mod audit;
 mod batches;
 mod bench;
 mod bench_screening;
@@ -82,6 +83,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Init(args) => init::run(args, &context).await,
         Command::Keys(command) => keys::run(command, &context).await,
+        Command::Audit(command) => audit::run(command, &context).await,
         Command::Upload(args) => upload::run(args, &context).await,
         Command::Batches(command) => batches::run(command, &context).await,
         Command::Merchants(command) => merchants::run(command, &context).await,

@@ -16,6 +16,7 @@
 //! - `crash`: kill -9 during a large upload loses nothing acknowledged.
 
 mod alerts;
+mod audit;
 mod bench;
 mod blacklist;
 mod crash;

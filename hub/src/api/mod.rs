@@ -29,6 +29,7 @@ use crate::startup::AppState;
 pub use alerts::DecisionRequest;
 pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
+pub use keys::RotateRequest;
 
 /// Every route of the hub, with errors mapped to JSON.
 pub fn routes(

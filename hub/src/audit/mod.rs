@@ -275,7 +275,7 @@ pub enum AuditError {
 }
 
 /// `GET /v1/audit` query.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this key's events.
