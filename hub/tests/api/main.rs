@@ -9,6 +9,7 @@ mod batches;
 mod blacklist;
 mod feed;
 mod health;
+mod isolation;
 mod keys;
 mod merchants;
 mod screening;
