@@ -25,6 +25,7 @@ mod feed;
 mod helpers;
 mod init;
 mod keys;
+mod leaks;
 mod read;
 mod reindex;
 mod samples;
