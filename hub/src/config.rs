@@ -48,6 +48,8 @@ pub struct Settings {
 /// body_idle_timeout_secs = 60
 /// requests_per_second = 50             # per API key, sustained
 /// request_burst = 200                  # per API key, at once
+/// failed_auth_per_second = 5           # refused keys per peer address, sustained
+/// failed_auth_burst = 50               # refused keys per peer address, at once
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -66,6 +68,10 @@ pub struct ServerPolicy {
     pub requests_per_second: u32,
     /// Requests one key may send at once before the sustained rate applies.
     pub request_burst: u32,
+    /// Sustained refused authentication attempts per peer address.
+    pub failed_auth_per_second: u32,
+    /// Refused attempts one address may make at once.
+    pub failed_auth_burst: u32,
 }
 
 impl Default for ServerPolicy {
@@ -78,6 +84,8 @@ impl Default for ServerPolicy {
             body_idle_timeout_secs: 60,
             requests_per_second: 50,
             request_burst: 200,
+            failed_auth_per_second: 5,
+            failed_auth_burst: 50,
         }
     }
 }
@@ -97,8 +105,15 @@ impl ServerPolicy {
                 return Err(format!("[server] {name} must be 1-3600"));
             }
         }
-        if self.requests_per_second == 0 || self.request_burst == 0 {
-            return Err("[server] requests_per_second and request_burst must be at least 1".into());
+        if [
+            self.requests_per_second,
+            self.request_burst,
+            self.failed_auth_per_second,
+            self.failed_auth_burst,
+        ]
+        .contains(&0)
+        {
+            return Err("[server] rates and bursts must be at least 1".into());
         }
         Ok(())
     }

@@ -58,6 +58,8 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Requests per key.
     pub rate_limiter: Arc<RateLimiter>,
+    /// Refused authentication attempts per peer address.
+    pub failed_auth_limiter: Arc<RateLimiter>,
     /// Timeouts and TLS.
     pub server: Arc<ServerPolicy>,
     /// How often the blacklist sweep runs.
@@ -212,6 +214,10 @@ pub async fn open(
         rate_limiter: Arc::new(RateLimiter::new(
             settings.server.requests_per_second,
             settings.server.request_burst,
+        )),
+        failed_auth_limiter: Arc::new(RateLimiter::new(
+            settings.server.failed_auth_per_second,
+            settings.server.failed_auth_burst,
         )),
         server: Arc::new(settings.server.clone()),
         sweep_interval: std::time::Duration::from_secs(settings.blacklist.sweep_interval_secs),

@@ -75,27 +75,42 @@ pub(crate) fn with_state(
 }
 
 /// Authenticate the request's bearer key and take one request from its
-/// rate limit.
+/// rate limit. Failed attempts count against the peer's address instead (a
+/// key cannot be guessed, but a flood of guesses still costs a store lookup
+/// each), so a client hammering with bad keys is slowed down too.
 pub(crate) fn authenticated(
     state: AppState,
 ) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
-        let state = state.clone();
-        async move {
-            let principal = auth::authenticate(&state.store, header.as_deref())
-                .await
-                .map_err(reject)?;
-            state
-                .rate_limiter
-                .check(&principal.key_id)
-                .map_err(|wait| {
+    warp::header::optional::<String>("authorization")
+        .and(warp::ext::optional::<Peer>())
+        .and_then(move |header: Option<String>, peer: Option<Peer>| {
+            let state = state.clone();
+            async move {
+                let limited = |wait: std::time::Duration| {
                     reject(AuthError::RateLimited {
                         retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
                     })
-                })?;
-            Ok::<_, Rejection>(principal)
-        }
-    })
+                };
+                let principal = match auth::authenticate(&state.store, header.as_deref()).await {
+                    Ok(principal) => principal,
+                    Err(AuthError::Store(error)) => return Err(reject(AuthError::Store(error))),
+                    Err(refused) => {
+                        if let Some(Peer(address)) = peer {
+                            state
+                                .failed_auth_limiter
+                                .check(&address.ip().to_string())
+                                .map_err(limited)?;
+                        }
+                        return Err(reject(refused));
+                    }
+                };
+                state
+                    .rate_limiter
+                    .check(&principal.key_id)
+                    .map_err(limited)?;
+                Ok::<_, Rejection>(principal)
+            }
+        })
 }
 
 /// The header a caller declares its purpose in (SPEC §9).

@@ -239,3 +239,31 @@ async fn a_client_that_stalls_in_its_headers_or_body_is_cut_off() {
     let (_, batches) = app.get(&acq01, "/v1/batches").await;
     assert_eq!(batches, json!([]));
 }
+
+#[tokio::test]
+async fn a_flood_of_bad_keys_from_one_address_is_slowed_and_good_keys_still_pass() {
+    let app = spawn_app_tuned(Backend::Sqlite, |settings| {
+        settings.server.failed_auth_per_second = 1;
+        settings.server.failed_auth_burst = 3;
+    })
+    .await;
+    let guess = format!("mhub_0123456789ab_{}", "0".repeat(64));
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        let (_, body) = app.get(&guess, "/v1/me").await;
+        codes.push(body["error"]["code"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        codes,
+        [
+            "key_unknown",
+            "key_unknown",
+            "key_unknown",
+            "rate_limited",
+            "rate_limited"
+        ]
+    );
+    // A valid key is limited by its own bucket, not the address's.
+    let (status, _) = app.get(&app.admin_key, "/v1/me").await;
+    assert_eq!(status, 200);
+}
