@@ -193,3 +193,63 @@ fn assert_no_leak(parsed: &[Parsed], sensitive: &[String]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(target: &str, name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../fuzz/corpus/{target}/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn accepted(parsed: &[Parsed]) -> Vec<usize> {
+        parsed
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Row {
+                    result: Ok((_, photos)),
+                    ..
+                } => Some(photos.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // A harness that refuses everything (a spool it cannot write, a wrong
+    // format) would fuzz nothing but the refusal: the seeds must get through.
+    #[test]
+    fn the_valid_seeds_reach_accepted_records_and_stored_photos() {
+        let jsonl = read(Format::Jsonl, &seed("batch_jsonl", "acq01_two_rows.jsonl"));
+        assert_eq!(accepted(&jsonl), vec![0, 0], "{jsonl:?}");
+        let csv = read(Format::Csv, &seed("batch_csv", "acq02_three_rows.csv"));
+        // The first ACQ02 row is one of the sample's planted bad rows.
+        assert_eq!(accepted(&csv).len(), 2, "{csv:?}");
+        let zip = read(
+            Format::Zip,
+            &zip_input::build(&seed("batch_zip", "script_jsonl_with_photo.txt")),
+        );
+        assert_eq!(accepted(&zip), vec![1], "{zip:?}");
+    }
+
+    #[test]
+    fn a_row_error_that_quoted_a_phone_would_be_caught() {
+        let leaky = Parsed::Row {
+            line: 1,
+            merchant_id: None,
+            result: Err(vec![Issue::error(
+                "contact_phone",
+                "phone_format",
+                "phone 1380013800 is short",
+            )]),
+            warnings: Vec::new(),
+        };
+        let caught = std::panic::catch_unwind(|| {
+            assert_no_leak(&[leaky], &["138-0013-800".to_owned()]);
+        });
+        assert!(caught.is_err());
+    }
+}
