@@ -391,9 +391,9 @@ impl Batch {
                 }
                 *line += 1;
                 if buf.len() as u64 > *max_row_bytes && buf.last() != Some(&b'\n') {
-                    // Skip the rest of the over-long line.
-                    let mut rest = Vec::new();
-                    reader.read_until(b'\n', &mut rest)?;
+                    // Skip the rest of the over-long line without holding
+                    // it: a body of one 2 GiB line must not cost 2 GiB.
+                    reader.skip_until(b'\n')?;
                     return Ok(Some(RawRow {
                         line: *line,
                         value: Err(Issue::error(
@@ -513,6 +513,45 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row a spooled JSONL body yields, as (line, code or "ok").
+    fn jsonl_rows(body: &[u8], limits: &Limits) -> Vec<(u64, &'static str)> {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, body).unwrap();
+        file.rewind().unwrap();
+        let mut batch = Batch {
+            rows: jsonl(file, limits),
+            photos: None,
+            warnings: Vec::new(),
+            _extracted: Vec::new(),
+        };
+        let mut rows = Vec::new();
+        while let Some(row) = batch.next_row().unwrap() {
+            rows.push((row.line, row.value.err().map_or("ok", |issue| issue.code)));
+        }
+        rows
+    }
+
+    #[test]
+    fn an_over_long_jsonl_line_is_one_row_error_and_reading_goes_on() {
+        // Issue 6 (fuzzing review): the rest of an over-long line used to be
+        // read into memory to skip it; it is skipped in place now.
+        let limits = Limits {
+            max_row_bytes: 64,
+            ..Limits::default()
+        };
+        let long = format!("{{\"name\":\"{}\"}}", "x".repeat(1 << 20));
+        let body = format!("{{}}\n{long}\n{{\"a\":1}}\n{long}");
+        assert_eq!(
+            jsonl_rows(body.as_bytes(), &limits),
+            vec![
+                (1, "ok"),
+                (2, "row_too_long"),
+                (3, "ok"),
+                (4, "row_too_long")
+            ]
+        );
+    }
 
     #[test]
     fn entry_names_that_escape_the_batch_are_unsafe() {
