@@ -251,14 +251,21 @@ pub struct Upload {
     pub all_or_nothing: bool,
 }
 
-/// What the reading thread sends per row. Rows are by far the common
-/// variant, so boxing them to shrink the rare one would only add allocations.
+/// What the reading thread sends per row ([`read_rows`]). Rows are by far
+/// the common variant, so boxing them to shrink the rare one would only add
+/// allocations.
 #[allow(clippy::large_enum_variant)]
-enum Parsed {
+#[derive(Debug)]
+pub enum Parsed {
+    /// One data row, validated, its photos checked and stored.
     Row {
+        /// 1-based line (JSONL) or record line (CSV).
         line: u64,
+        /// The row's merchant_id when it could be read, for reports.
         merchant_id: Option<String>,
+        /// The record and its photos, or every error of the row.
         result: Result<(matcher::MerchantRecord, Vec<PhotoMeta>), Vec<Issue>>,
+        /// Warnings about the row (accepted or not).
         warnings: Vec<Issue>,
     },
     /// Warnings about the batch as a whole.
@@ -425,7 +432,18 @@ impl Ingestor {
             let format = upload.format;
             tokio::task::spawn_blocking(move || {
                 read_rows(
-                    format, &path, &spool_dir, &limits, &token_key, &photos, sender,
+                    format,
+                    &path,
+                    &spool_dir,
+                    &limits,
+                    &row::Context {
+                        token_key: &token_key,
+                        today: clock::today_in_china(),
+                    },
+                    &photos,
+                    // A closed channel means the writer stopped (an error it
+                    // will report): stop reading.
+                    |parsed| sender.blocking_send(parsed).is_ok(),
                 )
             })
         };
@@ -606,25 +624,26 @@ impl Ingestor {
 }
 
 /// The reading side: rows in, validated records out, on a blocking thread.
-fn read_rows(
+///
+/// Everything an upload goes through before the database: the batch is
+/// opened ([`open_batch`]), each row read, validated and tokenised
+/// ([`validate_row`]), and its photos fetched from the zip, checked
+/// ([`inspect_photo`]) and put in `photos`. Each result goes to `emit`,
+/// which returns `false` to stop reading. [`Ingestor::ingest`] runs it with
+/// a channel to the writing side; it is public so that the fuzz targets
+/// (`fuzz/`) and their corpus regression test drive this exact path, with
+/// the configured limits, without a store.
+pub fn read_rows(
     format: Format,
     path: &std::path::Path,
     spool_dir: &std::path::Path,
     limits: &Limits,
-    token_key: &TokenKey,
+    context: &RowContext<'_>,
     photos: &PhotoStore,
-    sender: mpsc::Sender<Parsed>,
+    mut emit: impl FnMut(Parsed) -> bool,
 ) -> Result<(), IngestError> {
     let mut batch = source::open(format, path, spool_dir, limits)?;
-    let context = row::Context {
-        token_key,
-        today: clock::today_in_china(),
-    };
-    if !batch.warnings.is_empty()
-        && sender
-            .blocking_send(Parsed::Warnings(std::mem::take(&mut batch.warnings)))
-            .is_err()
-    {
+    if !batch.warnings.is_empty() && !emit(Parsed::Warnings(std::mem::take(&mut batch.warnings))) {
         return Ok(());
     }
     let mut rows_read = 0u64;
@@ -640,7 +659,7 @@ fn read_rows(
             Err(issue) => (None, Err(vec![issue])),
             Ok(value) => {
                 let merchant_id = row::merchant_id_of(&value);
-                let result = row::validate(&value, &context, &mut warnings)
+                let result = row::validate(&value, context, &mut warnings)
                     .and_then(|valid| load_photos(&mut batch, valid, limits, photos));
                 (merchant_id, result)
             }
@@ -651,8 +670,7 @@ fn read_rows(
             result,
             warnings,
         };
-        if sender.blocking_send(parsed).is_err() {
-            // The writer stopped (an error it will report); stop reading.
+        if !emit(parsed) {
             return Ok(());
         }
     }

@@ -86,7 +86,7 @@ enum Rows {
         max_row_bytes: u64,
     },
     Csv {
-        records: csv::StringRecordsIntoIter<File>,
+        records: csv::StringRecordsIntoIter<RecordLimit<File>>,
         headers: Vec<String>,
         terminals: HashMap<String, Vec<Value>>,
     },
@@ -113,7 +113,7 @@ pub fn open(
             _extracted: Vec::new(),
         }),
         Format::Csv => {
-            let (rows, warnings) = csv_rows(File::open(path)?, None)?;
+            let (rows, warnings) = csv_rows(File::open(path)?, None, limits)?;
             Ok(Batch {
                 rows,
                 photos: None,
@@ -211,7 +211,7 @@ fn open_zip(path: &Path, spool_dir: &Path, limits: &Limits) -> Result<Batch, Ing
             let merchants = extract(&mut archive, &format!("{prefix}merchants.csv"))?
                 .ok_or(IngestError::ZipNoMerchants)?;
             let terminals = extract(&mut archive, &format!("{prefix}terminals.csv"))?;
-            csv_rows(merchants, terminals)?
+            csv_rows(merchants, terminals, limits)?
         };
     Ok(Batch {
         rows,
@@ -221,12 +221,101 @@ fn open_zip(path: &Path, spool_dir: &Path, limits: &Limits) -> Result<Batch, Ing
     })
 }
 
-fn csv_reader(file: File) -> csv::Reader<File> {
-    csv::ReaderBuilder::new().flexible(false).from_reader(file)
+fn csv_reader(file: File, limits: &Limits) -> csv::Reader<RecordLimit<File>> {
+    csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(RecordLimit::new(file, limits.max_row_bytes))
+}
+
+/// Where a CSV reader is in a record, for [`RecordLimit`]: the quoting
+/// rules of the `csv` reader as configured here (`"` quotes a field it
+/// starts, `""` inside quotes is a quote, `,` separates, `\r` or `\n` ends
+/// a record outside quotes).
+#[derive(Debug, Clone, Copy)]
+enum CsvState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Refuses a CSV record longer than `limits.max_row_bytes` while it is read.
+///
+/// The `csv` reader holds a whole record in memory and has no limit of its
+/// own, so without this one quoted field (or a file without a record end)
+/// up to the body limit would be held at once. Tracking the quote state
+/// here finds record ends exactly (a quoted field may span lines); when a
+/// record passes the limit every further read fails, and the upload is
+/// refused as unreadable CSV.
+struct RecordLimit<R> {
+    inner: R,
+    limit: u64,
+    state: CsvState,
+    /// Bytes of the current record so far.
+    record_bytes: u64,
+    /// 1-based line of the next byte, and the line the current record began on.
+    line: u64,
+    record_line: u64,
+    exceeded: bool,
+}
+
+impl<R> RecordLimit<R> {
+    fn new(inner: R, limit: u64) -> Self {
+        RecordLimit {
+            inner,
+            limit,
+            state: CsvState::FieldStart,
+            record_bytes: 0,
+            line: 1,
+            record_line: 1,
+            exceeded: false,
+        }
+    }
+
+    fn too_long(&self) -> std::io::Error {
+        std::io::Error::other(format!(
+            "the record at line {} is longer than {} bytes (limits.max_row_bytes)",
+            self.record_line, self.limit
+        ))
+    }
+}
+
+impl<R: Read> Read for RecordLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.exceeded {
+            return Err(self.too_long());
+        }
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            let (state, ends_record) = match (self.state, byte) {
+                (CsvState::Quoted, b'"') => (CsvState::QuoteInQuoted, false),
+                (CsvState::Quoted, _) => (CsvState::Quoted, false),
+                (CsvState::FieldStart | CsvState::QuoteInQuoted, b'"') => (CsvState::Quoted, false),
+                (_, b',') => (CsvState::FieldStart, false),
+                (_, b'\n' | b'\r') => (CsvState::FieldStart, true),
+                _ => (CsvState::Unquoted, false),
+            };
+            self.state = state;
+            if ends_record {
+                self.record_bytes = 0;
+                self.record_line = self.line;
+            } else {
+                self.record_bytes += 1;
+                if self.record_bytes > self.limit {
+                    self.exceeded = true;
+                    return Err(self.too_long());
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 fn read_headers(
-    reader: &mut csv::Reader<File>,
+    reader: &mut csv::Reader<RecordLimit<File>>,
     file_name: &str,
 ) -> Result<Vec<String>, IngestError> {
     let headers = reader.headers().map_err(|e| csv_error(e, file_name))?;
@@ -245,8 +334,12 @@ fn csv_error(error: csv::Error, file_name: &str) -> IngestError {
     }
 }
 
-fn csv_rows(merchants: File, terminals: Option<File>) -> Result<(Rows, Vec<Issue>), IngestError> {
-    let mut reader = csv_reader(merchants);
+fn csv_rows(
+    merchants: File,
+    terminals: Option<File>,
+    limits: &Limits,
+) -> Result<(Rows, Vec<Issue>), IngestError> {
+    let mut reader = csv_reader(merchants, limits);
     let headers = read_headers(&mut reader, "merchants.csv")?;
     let missing: Vec<&str> = REQUIRED_MERCHANT_COLUMNS
         .iter()
@@ -275,7 +368,7 @@ fn csv_rows(merchants: File, terminals: Option<File>) -> Result<(Rows, Vec<Issue
     // row carries its terminals.)
     let mut by_merchant: HashMap<String, Vec<Value>> = HashMap::new();
     if let Some(file) = terminals {
-        let mut reader = csv_reader(file);
+        let mut reader = csv_reader(file, limits);
         let headers = read_headers(&mut reader, "terminals.csv")?;
         let missing: Vec<&str> = ["merchant_id", "terminal_id"]
             .into_iter()
@@ -391,9 +484,9 @@ impl Batch {
                 }
                 *line += 1;
                 if buf.len() as u64 > *max_row_bytes && buf.last() != Some(&b'\n') {
-                    // Skip the rest of the over-long line.
-                    let mut rest = Vec::new();
-                    reader.read_until(b'\n', &mut rest)?;
+                    // Skip the rest of the over-long line without holding
+                    // it: a body of one 2 GiB line must not cost 2 GiB.
+                    reader.skip_until(b'\n')?;
                     return Ok(Some(RawRow {
                         line: *line,
                         value: Err(Issue::error(
@@ -434,6 +527,10 @@ impl Batch {
                             csv::ErrorKind::Utf8 { .. } => {
                                 Err(IngestError::InvalidEncoding { line })
                             }
+                            // The spool cannot be read, or a record is over
+                            // the row limit (RecordLimit): what follows
+                            // cannot be read as records.
+                            csv::ErrorKind::Io(_) => Err(csv_error(error, "merchants.csv")),
                             _ => Ok(Some(RawRow {
                                 line,
                                 value: Err(Issue::error(
@@ -513,6 +610,116 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row a spooled JSONL body yields, as (line, code or "ok").
+    fn jsonl_rows(body: &[u8], limits: &Limits) -> Vec<(u64, &'static str)> {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, body).unwrap();
+        file.rewind().unwrap();
+        let mut batch = Batch {
+            rows: jsonl(file, limits),
+            photos: None,
+            warnings: Vec::new(),
+            _extracted: Vec::new(),
+        };
+        let mut rows = Vec::new();
+        while let Some(row) = batch.next_row().unwrap() {
+            rows.push((row.line, row.value.err().map_or("ok", |issue| issue.code)));
+        }
+        rows
+    }
+
+    fn csv_file(body: &str) -> File {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, body.as_bytes()).unwrap();
+        file.rewind().unwrap();
+        file
+    }
+
+    /// The records of a merchants.csv body, or the batch error.
+    fn csv_records(body: &str, limits: &Limits) -> Result<usize, IngestError> {
+        let (rows, _) = csv_rows(csv_file(body), None, limits)?;
+        let mut batch = Batch {
+            rows,
+            photos: None,
+            warnings: Vec::new(),
+            _extracted: Vec::new(),
+        };
+        let mut count = 0;
+        while batch.next_row()?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    #[test]
+    fn a_csv_record_over_the_row_limit_refuses_the_batch_before_it_is_held() {
+        // Issue 6 (fuzzing review): the csv reader held any record whole,
+        // up to the body limit; max_row_bytes applied to JSONL only.
+        let limits = Limits {
+            max_row_bytes: 200,
+            ..Limits::default()
+        };
+        let header = REQUIRED_MERCHANT_COLUMNS.join(",");
+        let cells = |first: &str| {
+            std::iter::once(first.to_owned())
+                .chain((1..REQUIRED_MERCHANT_COLUMNS.len()).map(|i| format!("c{i}")))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        // Quoted newlines and doubled quotes stay inside one record.
+        let fine = format!(
+            "{header}\r\n{}\r\n{}\n",
+            cells("\"a\nb\"\"c\""),
+            cells("plain")
+        );
+        assert_eq!(csv_records(&fine, &limits).unwrap(), 2);
+        // One quoted field of many short lines is one long record.
+        let long = format!(
+            "{header}\n{}\n{}\n",
+            cells("ok"),
+            cells(&format!("\"{}\"", "x\n".repeat(5000)))
+        );
+        match csv_records(&long, &limits) {
+            Err(IngestError::CsvInvalid(message)) => {
+                assert!(message.contains("line 3"), "{message}");
+                assert!(message.contains("longer than 200 bytes"), "{message}");
+            }
+            other => panic!("expected csv_invalid, got {other:?}"),
+        }
+        // The limit holds for the header and for terminals.csv too.
+        let wide_header = format!("{header},{}\n", "x".repeat(300));
+        assert!(matches!(
+            csv_records(&wide_header, &limits),
+            Err(IngestError::CsvInvalid(_))
+        ));
+        let terminals = format!("merchant_id,terminal_id\nm1,\"{}\"\n", "t".repeat(300));
+        assert!(matches!(
+            csv_rows(csv_file(&fine), Some(csv_file(&terminals)), &limits),
+            Err(IngestError::CsvInvalid(_))
+        ));
+    }
+
+    #[test]
+    fn an_over_long_jsonl_line_is_one_row_error_and_reading_goes_on() {
+        // Issue 6 (fuzzing review): the rest of an over-long line used to be
+        // read into memory to skip it; it is skipped in place now.
+        let limits = Limits {
+            max_row_bytes: 64,
+            ..Limits::default()
+        };
+        let long = format!("{{\"name\":\"{}\"}}", "x".repeat(1 << 20));
+        let body = format!("{{}}\n{long}\n{{\"a\":1}}\n{long}");
+        assert_eq!(
+            jsonl_rows(body.as_bytes(), &limits),
+            vec![
+                (1, "ok"),
+                (2, "row_too_long"),
+                (3, "ok"),
+                (4, "row_too_long")
+            ]
+        );
+    }
 
     #[test]
     fn entry_names_that_escape_the_batch_are_unsafe() {

@@ -1,0 +1,4 @@
+//! libFuzzer harness for `fuzz_targets::batch_jsonl` (the body, shared with the corpus test).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_targets::batch_jsonl(data));
