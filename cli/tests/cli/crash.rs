@@ -407,19 +407,21 @@ fn approve(url: &str, key: &str, id: i64) -> Option<u16> {
         .map(|(status, _)| status)
 }
 
-/// The ids of the active entries.
+/// The ids of the active entries, every page (newest first, paged by id).
 fn active_entries(url: &str, key: &str) -> BTreeSet<i64> {
-    let path = "/v1/blacklist?status=active&limit=1000";
-    let (status, body) = request(url, "GET", path, Some(key), None, b"", LONG).unwrap();
-    assert_eq!(status, 200, "{body}");
-    let entries: Value = serde_json::from_str(&body).unwrap();
-    let entries = entries
-        .as_array()
-        .or(entries["entries"].as_array())
-        .unwrap()
-        .clone();
-    assert!(entries.len() < 1000, "more than one page of entries");
-    entries.iter().map(|e| e["id"].as_i64().unwrap()).collect()
+    let mut ids = BTreeSet::new();
+    let mut before = String::new();
+    loop {
+        let path = format!("/v1/blacklist?status=active&limit=1000{before}");
+        let (status, body) = request(url, "GET", &path, Some(key), None, b"", LONG).unwrap();
+        assert_eq!(status, 200, "{body}");
+        let page: Vec<Value> = serde_json::from_str(&body).unwrap();
+        ids.extend(page.iter().map(|e| e["id"].as_i64().unwrap()));
+        match page.last() {
+            Some(last) if page.len() == 1000 => before = format!("&before={}", last["id"]),
+            _ => return ids,
+        }
+    }
 }
 
 /// The entry ids of the hub's own `GET /v1/feed/events`, after checking its
