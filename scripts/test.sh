@@ -41,3 +41,8 @@ export MHUB_REQUIRE_PG=1
 
 # --- the tests --------------------------------------------------------------
 cargo nextest run --workspace --no-fail-fast "$@"
+
+# --- crash and concurrency (issue 6) -----------------------------------------
+# Bounded (a few minutes); each test starts its own PostgreSQL clusters with
+# the binaries found above.
+MHUB_PGBIN="$PGBIN" scripts/reliability.sh

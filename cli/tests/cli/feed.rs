@@ -38,14 +38,7 @@ impl Feed {
         let hub = TestHub::spawn();
         let acquirer = hub.acquirer_key("ACQ01");
         let analyst = hub.analyst_key();
-        let created = json_lines(&run(hub.mhub(&hub.admin_key).args([
-            "keys",
-            "create",
-            "--role",
-            "subscriber",
-            "--json",
-        ])));
-        let subscriber = created[0]["key"].as_str().unwrap().to_owned();
+        let subscriber = hub.subscriber_key();
         let mirror = hub.dir.path().join("member.mirror");
         Feed {
             hub,
@@ -897,67 +890,23 @@ mod wire {
     /// One request to `base` (`http://HOST:PORT`) with a bearer key and a
     /// JSON body (none when null): the status and the body.
     pub fn http(base: &str, method: &str, path: &str, key: &str, body: &Value) -> (u16, String) {
-        let address = base.strip_prefix("http://").unwrap();
-        let mut stream = TcpStream::connect(address).unwrap();
         let body = if body.is_null() {
             String::new()
         } else {
             body.to_string()
         };
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
+        let timeout = std::time::Duration::from_secs(120);
+        let json = Some("application/json");
+        crate::helpers::request(
+            base,
+            method,
+            path,
+            Some(key),
+            json,
+            body.as_bytes(),
+            timeout,
         )
-        .unwrap();
-        let (status, _, body) = read_response(&mut stream).unwrap();
-        (status, String::from_utf8(body).unwrap())
-    }
-
-    /// Status, header lines and (de-chunked) body of an HTTP/1.1 response
-    /// read to the end of the connection.
-    fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, Vec<String>, Vec<u8>)> {
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw)?;
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| std::io::Error::other("no header end"))?;
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let headers: Vec<String> = lines.map(str::to_owned).collect();
-        let mut body = raw[split + 4..].to_vec();
-        let chunked = headers.iter().any(|h| {
-            h.to_ascii_lowercase()
-                .replace(' ', "")
-                .starts_with("transfer-encoding:chunked")
-        });
-        if chunked {
-            body = dechunk(&body);
-        }
-        Ok((status, headers, body))
-    }
-
-    fn dechunk(mut body: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-            let size = std::str::from_utf8(&body[..end])
-                .ok()
-                .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
-                .unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            out.extend_from_slice(&body[end + 2..end + 2 + size]);
-            body = &body[end + 2 + size + 2..];
-        }
-        out
+        .unwrap()
     }
 
     /// What the proxy does with one answer: the request's path and query,
@@ -1062,7 +1011,7 @@ mod wire {
         }
         write!(hub, "Connection: close\r\n\r\n")?;
         hub.write_all(&body)?;
-        let (status, answer_headers, answer) = read_response(&mut hub)?;
+        let (status, answer_headers, answer) = crate::helpers::read_response(&mut hub)?;
 
         let mut client = client;
         let Some(answer) = rewrite(&path, answer) else {

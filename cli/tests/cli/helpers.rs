@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -74,6 +75,8 @@ pub fn init(data_dir: &Path) -> Option<String> {
 /// A running `mhub serve` child, killed when dropped.
 pub struct Server {
     child: Child,
+    /// Where its stderr (the log) goes.
+    log_path: PathBuf,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     /// The rest of its stdout.
@@ -83,6 +86,11 @@ pub struct Server {
 impl Server {
     /// Start `mhub serve` on a free port; its log goes to `DIR.serve.log`.
     pub fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments (`--database-url URL`).
+    pub fn start_with(data_dir: &Path, args: &[&str]) -> Server {
         let log_path = data_dir.with_extension("serve.log");
         let log = File::options()
             .create(true)
@@ -92,6 +100,7 @@ impl Server {
         let mut child = mhub()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()
@@ -106,6 +115,7 @@ impl Server {
         };
         Server {
             url: url.to_owned(),
+            log_path,
             child,
             stdout,
         }
@@ -134,28 +144,28 @@ impl Server {
         self.child.wait().unwrap()
     }
 
-    /// A plain HTTP GET (no client library, so nothing can hide a failure):
-    /// the status code and body.
+    /// The log so far (of this and earlier servers of the data directory).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Whether the process is still running (it has not exited or crashed).
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// A plain HTTP GET without a key: the status code and body.
     pub fn get(&self, path: &str) -> (u16, String) {
-        let address = self.url.strip_prefix("http://").unwrap();
-        let mut stream = TcpStream::connect(address).expect("the hub accepts connections");
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        request(
+            &self.url,
+            "GET",
+            path,
+            None,
+            None,
+            b"",
+            Duration::from_secs(120),
         )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        .expect("the hub answers")
     }
 }
 
@@ -179,10 +189,23 @@ pub struct TestHub {
 impl TestHub {
     /// `init`, then `serve`.
     pub fn spawn() -> TestHub {
+        TestHub::spawn_with(&[])
+    }
+
+    /// `init`, then `serve`, both with these extra arguments
+    /// (`--database-url URL`: the admin key lives in the database).
+    pub fn spawn_with(args: &[&str]) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
-        let admin_key =
-            init(&dir.path().join("data")).expect("a fresh directory gets an admin key");
-        let server = Server::start(&dir.path().join("data"));
+        let data_dir = dir.path().join("data");
+        let output = run(mhub()
+            .args(["init", "--json", "--data-dir"])
+            .arg(&data_dir)
+            .args(args));
+        let admin_key = json_lines(&output)[0]["admin_key"]
+            .as_str()
+            .expect("a fresh directory gets an admin key")
+            .to_owned();
+        let server = Server::start_with(&data_dir, args);
         TestHub {
             dir,
             server,
@@ -215,6 +238,11 @@ impl TestHub {
     /// `mhub keys create --role analyst --json` → the key.
     pub fn analyst_key(&self) -> String {
         self.key(&["--role", "analyst"])
+    }
+
+    /// `mhub keys create --role subscriber --json` → the key.
+    pub fn subscriber_key(&self) -> String {
+        self.key(&["--role", "subscriber"])
     }
 
     fn key(&self, args: &[&str]) -> String {
@@ -352,4 +380,287 @@ pub fn valid_rows(prefix: &str, count: usize) -> String {
     (1..=count)
         .map(|i| merchant_row(&format!("{prefix}{i:06}")) + "\n")
         .collect()
+}
+
+/// One HTTP/1.1 request to `base` (`http://HOST:PORT`), written by hand so
+/// nothing between the test and the hub retries or hides a failure: the
+/// status and the (de-chunked) body. An `Err` is a connection the hub
+/// refused or cut, or no answer within `timeout`: what a client sees of a
+/// crashed or hung hub.
+pub fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
+    let address = base.strip_prefix("http://").unwrap();
+    let socket = address
+        .parse()
+        .map_err(|_| std::io::Error::other("not HOST:PORT"))?;
+    let mut stream = TcpStream::connect_timeout(&socket, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(key) = key {
+        head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+    }
+    if let Some(content_type) = content_type {
+        head.push_str(&format!("Content-Type: {content_type}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let (status, _, body) = read_response(&mut stream)?;
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// Status, header lines and (de-chunked) body of an HTTP/1.1 response
+/// read to the end of the connection.
+pub fn read_response(stream: &mut TcpStream) -> std::io::Result<(u16, Vec<String>, Vec<u8>)> {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<String> = lines.map(str::to_owned).collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|h| {
+        h.to_ascii_lowercase()
+            .replace(' ', "")
+            .starts_with("transfer-encoding:chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    Ok((status, headers, body))
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
+
+/// Poll `check` until it gives a value, or panic after `limit` naming
+/// `what`. Deadlines are generous: a loaded 2-core machine is slow, and a
+/// test waits for a condition, never for a fixed time.
+pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A small seeded generator (SplitMix64) for the random kill points and
+/// schedules of the reliability tests: no dependency, and the same seed
+/// replays the same choices.
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeded from `MHUB_RELIABILITY_SEED`, or from the clock; the seed is
+    /// printed so a failing run can be replayed with it.
+    pub fn from_env(test: &str) -> Rng {
+        let seed = std::env::var("MHUB_RELIABILITY_SEED")
+            .ok()
+            .map(|s| s.parse().expect("MHUB_RELIABILITY_SEED is a u64"))
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+            });
+        eprintln!("{test}: seed {seed} (replay with MHUB_RELIABILITY_SEED={seed})");
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `range` (half-open).
+    pub fn below(&mut self, range: std::ops::Range<u64>) -> u64 {
+        range.start + self.next_u64() % (range.end - range.start)
+    }
+
+    /// A duration between `min` and `max` milliseconds.
+    pub fn millis(&mut self, min: u64, max: u64) -> Duration {
+        Duration::from_millis(self.below(min..max + 1))
+    }
+}
+
+/// A PostgreSQL cluster of one test's own, in a temporary directory, on a
+/// free port: a test may stop and start it without disturbing the server
+/// the other tests share. As root (CI), the server runs as the `postgres`
+/// user, because initdb refuses to run as root (scripts/test.sh does the
+/// same).
+pub struct PgCluster {
+    bin: PathBuf,
+    dir: TempDir,
+    port: u16,
+    as_root: bool,
+}
+
+impl PgCluster {
+    /// initdb and start. The binaries come from `MHUB_PGBIN`, else the
+    /// newest /usr/lib/postgresql/*/bin.
+    pub fn start() -> PgCluster {
+        let bin = std::env::var_os("MHUB_PGBIN")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let mut bins: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                    .ok()?
+                    .flatten()
+                    .map(|e| e.path().join("bin"))
+                    .filter(|bin| bin.join("initdb").exists())
+                    .collect();
+                bins.sort_by_key(|bin| {
+                    let version = bin.parent().and_then(|v| v.file_name());
+                    version.and_then(|v| v.to_str()?.parse::<u32>().ok())
+                });
+                bins.pop()
+            })
+            .expect("PostgreSQL server binaries: set MHUB_PGBIN or install postgresql");
+        let id = Command::new("id").arg("-u").output().unwrap();
+        let as_root = String::from_utf8_lossy(&id.stdout).trim() == "0";
+        let dir = tempfile::Builder::new()
+            .prefix("mhub-pg")
+            .tempdir()
+            .unwrap();
+        if as_root {
+            let chown = Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(chown.success(), "chown the cluster directory to postgres");
+        }
+        // A port nobody listens on now; PostgreSQL binds it a moment later.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = PgCluster {
+            bin,
+            dir,
+            port,
+            as_root,
+        };
+        let data = cluster.data();
+        cluster.pg(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+        );
+        cluster.start_server();
+        cluster
+    }
+
+    /// The URL of its `postgres` database (the cluster is the test's own,
+    /// so the hub may use the default database).
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// `pg_ctl start`, waiting until it accepts connections.
+    pub fn start_server(&self) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c fsync=off -c max_connections=100",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("server.log");
+        let (data, log) = (self.data(), log.display().to_string());
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-w", "-t", "120", "-o", &options, "start",
+            ],
+        );
+    }
+
+    /// `pg_ctl stop -m immediate`: every backend killed at once, no
+    /// checkpoint, as a crashed server looks to its clients.
+    pub fn stop_immediate(&self) {
+        let data = self.data();
+        self.pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Run a PostgreSQL program to success.
+    fn pg(&self, program: &str, args: &[&str]) {
+        let output = run(self.command(program).args(args));
+        assert!(
+            output.status.success(),
+            "{program} {args:?}: {}{}",
+            stdout(&output),
+            stderr(&output)
+        );
+    }
+
+    /// A PostgreSQL program, run as `postgres` when we are root.
+    fn command(&self, program: &str) -> Command {
+        let program = self.bin.join(program);
+        if self.as_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        // Whatever state the test left it in: stopped or not, it goes.
+        let data = self.data();
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .output();
+    }
 }

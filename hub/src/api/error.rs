@@ -16,6 +16,7 @@ use super::views::{ErrorBody, ErrorEnvelope};
 use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::ingest::IngestError;
+use crate::linking::LinkError;
 use crate::store::StoreError;
 
 /// An error answer.
@@ -113,7 +114,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             // The database being down or overloaded is not a bug: say so.
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => ApiError::new(
+            unavailable if unavailable.is_unavailable() => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",
                 "the database is unavailable; retry later",
@@ -178,8 +179,11 @@ impl From<IngestError> for ApiError {
     fn from(error: IngestError) -> Self {
         let status = error.status();
         match error {
-            IngestError::Store(store) => store.into(),
+            IngestError::Store(store) | IngestError::Linking(LinkError::Store(store)) => {
+                store.into()
+            }
             IngestError::Io(io) => ApiError::internal(&io),
+            IngestError::Linking(linking) => ApiError::internal(&linking),
             other => ApiError::new(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                 other.code(),

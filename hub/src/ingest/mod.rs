@@ -448,6 +448,22 @@ impl Ingestor {
             })
         };
 
+        // The linking session (one batch at a time per hub) and the
+        // catch-ups come before the write transaction, never inside it: they
+        // read through the pool, so a batch holding a connection while it
+        // waits for the session could starve the batch that holds the
+        // session of the connection it needs. On PostgreSQL, twelve
+        // acquirers uploading at once did exactly that: every upload timed
+        // out (503) and none committed (issue 6).
+        let sessions = crate::alerts::Sessions {
+            linking: self.linker.begin(&self.store).await?,
+            photos: {
+                self.photos_index.catch_up(&self.store).await?;
+                self.photos_index.begin()
+            },
+        };
+        // Entries approved on another hub of the same PostgreSQL count too.
+        self.replica.catch_up(&self.store).await?;
         let mut tx = self.store.begin_write().await?;
         let batch_id = match tx
             .insert_batch(&NewBatch {
@@ -484,15 +500,6 @@ impl Ingestor {
             pending: Vec::new(),
         };
         let now = received_at.clone();
-        let sessions = crate::alerts::Sessions {
-            linking: self.linker.begin(&self.store).await?,
-            photos: {
-                self.photos_index.catch_up(&self.store).await?;
-                self.photos_index.begin()
-            },
-        };
-        // Entries approved on another hub of the same PostgreSQL count too.
-        self.replica.catch_up(&self.store).await?;
         let matching = BatchMatcher::new(
             format!("batch:{batch_id}"),
             sessions,
