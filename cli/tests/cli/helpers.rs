@@ -405,7 +405,10 @@ pub fn request(
     stream.set_write_timeout(Some(timeout))?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     if let Some(key) = key {
-        head.push_str(&format!("Authorization: Bearer {key}\r\n"));
+        // The tests read as a risk team investigating (SPEC §9).
+        head.push_str(&format!(
+            "Authorization: Bearer {key}\r\nMhub-Purpose: investigation\r\n"
+        ));
     }
     if let Some(content_type) = content_type {
         head.push_str(&format!("Content-Type: {content_type}\r\n"));
