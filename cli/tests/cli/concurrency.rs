@@ -16,6 +16,9 @@ use crate::load::{Answer, BatchFile, assert_stored_once, merchant_exists, upload
 /// Acquirers uploading at once (SPEC §12's twelve).
 const ACQUIRERS: usize = 12;
 
+/// Files in each acquirer's queue (see the arrangement below).
+const FILES_PER_ACQUIRER: usize = 4;
+
 /// Clients per acquirer, each sending the acquirer's whole queue.
 const CLIENTS: usize = 2;
 
@@ -56,6 +59,7 @@ fn twelve_acquirers_at_once(hub: TestHub, name: &str) {
         overlap.extend((1..=20).map(|i| format!("C{code}X{i:06}")));
         files.push(BatchFile::of_ids(&code, a * 4, overlap));
         files.push(shared.for_acquirer(&code));
+        assert_eq!(files.len(), FILES_PER_ACQUIRER);
         queues.push((key, files));
     }
 
@@ -106,7 +110,8 @@ fn twelve_acquirers_at_once(hub: TestHub, name: &str) {
     let url = &hub.server.url;
     let sent: Vec<BatchFile> = queues.iter().flat_map(|(_, f)| f.clone()).collect();
     let stored = assert_stored_once(url, &analyst, &sent, &acknowledged);
-    assert_eq!(stored, ACQUIRERS * 5);
+    // Every file of every queue is one batch: two own, the overlap, the shared one.
+    assert_eq!(stored, ACQUIRERS * FILES_PER_ACQUIRER);
     for file in &sent {
         for id in [&file.merchant_ids[0], file.merchant_ids.last().unwrap()] {
             assert!(merchant_exists(url, &analyst, &file.acquirer, id));

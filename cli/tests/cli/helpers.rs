@@ -273,7 +273,11 @@ pub const ACQUIRERS: [&str; 3] = ["ACQ01", "ACQ02", "ACQ03"];
 /// A hub with every sample acquirer folder uploaded with its own key:
 /// the hub, the acquirer keys by code, an analyst key.
 pub fn hub_with_samples() -> (TestHub, BTreeMap<&'static str, String>, String) {
-    let hub = TestHub::spawn();
+    hub_with_samples_on(TestHub::spawn())
+}
+
+/// [`hub_with_samples`] on a hub already started (on PostgreSQL, say).
+pub fn hub_with_samples_on(hub: TestHub) -> (TestHub, BTreeMap<&'static str, String>, String) {
     let keys: BTreeMap<_, _> = ACQUIRERS
         .into_iter()
         .map(|code| (code, hub.acquirer_key(code)))
@@ -620,6 +624,22 @@ impl PgCluster {
                 "-D", &data, "-l", &log, "-w", "-t", "120", "-o", &options, "start",
             ],
         );
+    }
+
+    /// `pg_dump` of the `postgres` database: every row, as a backup holds it.
+    pub fn dump(&self) -> Vec<u8> {
+        let port = self.port.to_string();
+        let output = run(self.command("pg_dump").args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "postgres",
+            "postgres",
+        ]));
+        assert!(output.status.success(), "pg_dump: {}", stderr(&output));
+        output.stdout
     }
 
     /// `pg_ctl stop -m immediate`: every backend killed at once, no

@@ -4,13 +4,13 @@
 //! input appears in any file of the data directory (SQLite databases and
 //! their WAL, the audit log, the index, the spool), in the server's log, or
 //! in any API answer. The first one found fails the test.
-//! (The PostgreSQL side, a `pg_dump` of the database, is
-//! `hub/tests/api/leaks.rs`.)
+//! On PostgreSQL (a cluster of the test's own) the same, plus a `pg_dump`
+//! of the hub's database.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::helpers::{hub_with_samples, json_lines, run, samples};
+use crate::helpers::{PgCluster, TestHub, hub_with_samples_on, json_lines, run, samples};
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
@@ -143,7 +143,72 @@ fn scan_dir(dir: &Path, values: &Needles, scanned: &mut Vec<String>) {
 }
 
 #[test]
-fn no_raw_id_phone_or_account_reaches_the_files_the_log_or_any_answer() {
+fn no_raw_id_phone_or_account_reaches_the_files_the_log_or_any_answer_on_sqlite() {
+    let mut hub = exercise(TestHub::spawn());
+    // Kill the server so its WAL files stay as it left them (a clean stop
+    // would fold them into the databases), then read every byte.
+    hub.hub.server.kill9();
+    let scanned = hub.scan_files();
+    for name in [
+        "mhub.sqlite3",
+        "mhub.sqlite3-wal",
+        "audit.sqlite3",
+        "audit.sqlite3-wal",
+    ] {
+        assert!(
+            scanned.iter().any(|path| path.ends_with(name)),
+            "{name} was not scanned: {scanned:?}"
+        );
+    }
+}
+
+#[test]
+fn no_raw_id_phone_or_account_reaches_a_postgresql_dump_the_files_the_log_or_any_answer() {
+    if std::env::var_os("MHUB_TEST_PG_URL").is_none()
+        && std::env::var_os("MHUB_REQUIRE_PG").is_none()
+    {
+        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+        return;
+    }
+    let pg = PgCluster::start();
+    let mut hub = exercise(TestHub::spawn_with(&["--database-url", &pg.url()]));
+    let dump = pg.dump();
+    assert!(
+        String::from_utf8_lossy(&dump).contains("COPY public.merchants"),
+        "the dump holds no merchants table"
+    );
+    if let Some(value) = hub.values.find(&dump) {
+        panic!("pg_dump of the hub's database holds the sample value {value} in clear");
+    }
+    hub.hub.server.kill9();
+    hub.scan_files();
+}
+
+/// A hub after [`exercise`], with what it answered and what to look for.
+struct Exercised {
+    hub: TestHub,
+    values: Needles,
+}
+
+impl Exercised {
+    /// Every file of the data directory and the server's log; the files
+    /// read.
+    fn scan_files(&self) -> Vec<String> {
+        let data_dir = self.hub.data_dir();
+        let mut scanned = Vec::new();
+        scan_dir(&data_dir, &self.values, &mut scanned);
+        let log = std::fs::read(data_dir.with_extension("serve.log")).unwrap();
+        assert!(!log.is_empty(), "the server logged nothing to scan");
+        if let Some(value) = self.values.find(&log) {
+            panic!("the server log holds the sample value {value} in clear");
+        }
+        scanned
+    }
+}
+
+/// Load the samples into `hub`, report and approve the blacklist, screen a
+/// file, and call every read, checking each answer.
+fn exercise(hub: TestHub) -> Exercised {
     let values = Needles::new(sensitive_values());
     // The scanner finds what it looks for: the sample input itself leaks.
     for file in [
@@ -154,7 +219,7 @@ fn no_raw_id_phone_or_account_reaches_the_files_the_log_or_any_answer() {
         let bytes = std::fs::read(samples().join(file)).unwrap();
         assert!(values.find(&bytes).is_some(), "{file}");
     }
-    let (hub, keys, analyst) = hub_with_samples();
+    let (hub, keys, analyst) = hub_with_samples_on(hub);
     // The blacklist too: reported by one analyst, approved by another.
     let reported = json_lines(&run(hub.mhub(&analyst).args([
         "blacklist",
@@ -243,28 +308,5 @@ fn no_raw_id_phone_or_account_reaches_the_files_the_log_or_any_answer() {
         }
     }
 
-    // Kill the server so its WAL files stay as it left them (a clean stop
-    // would fold them into the databases), then read every byte.
-    let mut hub = hub;
-    hub.server.kill9();
-    let data_dir = hub.data_dir();
-    let log = data_dir.with_extension("serve.log");
-    let mut scanned = Vec::new();
-    scan_dir(&data_dir, &values, &mut scanned);
-    for name in [
-        "mhub.sqlite3",
-        "mhub.sqlite3-wal",
-        "audit.sqlite3",
-        "audit.sqlite3-wal",
-    ] {
-        assert!(
-            scanned.iter().any(|path| path.ends_with(name)),
-            "{name} was not scanned: {scanned:?}"
-        );
-    }
-    let log = std::fs::read(&log).unwrap();
-    assert!(!log.is_empty(), "the server logged nothing to scan");
-    if let Some(value) = values.find(&log) {
-        panic!("the server log holds the sample value {value} in clear");
-    }
+    Exercised { hub, values }
 }

@@ -163,6 +163,9 @@ impl From<AuditError> for ApiError {
             AuditError::NotCanonical(_) => ApiError::internal(&error),
             // No answer goes out unrecorded: a request whose audit event
             // cannot be stored fails, with a code that says why.
+            // The database is down: the same answer as any other request
+            // meets then, so clients retry the one way they know.
+            AuditError::Store(store) if store.is_unavailable() => store.into(),
             AuditError::Store(store) => {
                 tracing::error!(error = %store, "audit log write failed");
                 ApiError::new(

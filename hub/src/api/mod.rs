@@ -186,12 +186,17 @@ pub(crate) async fn audited_as<R: Reply>(
             )
         }
     };
-    state
-        .audit
-        .record(context, &event, outcome)
-        .await
-        .map_err(reject)?;
-    result
+    match state.audit.record(context, &event, outcome).await {
+        Ok(_) => result,
+        // A refusal stays the refusal (nothing was read, and its cause, a
+        // database that went away say, is the better answer); only an
+        // answer that would go out unrecorded is withheld.
+        Err(error) if result.is_err() => {
+            tracing::warn!(%error, action = event.action.as_str(), "refusal not audited");
+            result
+        }
+        Err(error) => Err(reject(error)),
+    }
 }
 
 /// A small JSON body, parsed here so a bad one is a 400 `invalid_body` with
