@@ -79,7 +79,9 @@ pub fn key_id(key: &VerifyingKey) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..8])
 }
 
-fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
+/// `SHA-256(prev ‖ canonical)`: one link of the chain. The hub's audit log
+/// links its events the same way.
+pub fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(prev);
     hasher.update(canonical);

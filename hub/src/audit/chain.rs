@@ -16,7 +16,8 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
+
+use feed::chain::chain_hash;
 
 use crate::store::{AuditRow, Store, StoreError};
 
@@ -69,13 +70,6 @@ fn canonical(row: &AuditRow, detail: &Map<String, Value>) -> Result<Vec<u8>, Str
         "detail": detail,
     });
     feed::canonical::to_vec(&value).map_err(|e| e.to_string())
-}
-
-fn chain_hash(prev: &[u8; 32], canonical: &[u8]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(prev);
-    hasher.update(canonical);
-    hasher.finalize().into()
 }
 
 fn signed_message(hash: &[u8; 32]) -> Vec<u8> {
