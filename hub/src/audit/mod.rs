@@ -11,7 +11,7 @@
 //! be written, the request fails (`audit_unavailable`) rather than hand out
 //! data nobody would know was read.
 //!
-//! Events form a chain like the blacklist feed ([`chain`]): gapless seq,
+//! Events form a chain like the blacklist feed (see `chain.rs`): gapless seq,
 //! `hash = SHA-256(prev_hash ‖ canonical event)`, and an Ed25519 signature by
 //! the hub's signing key. Editing, deleting or inserting a row breaks the
 //! chain; rewriting the whole tail consistently needs the signing key, which
