@@ -130,7 +130,7 @@ pub fn batch_csv(data: &[u8]) {
 }
 
 /// Zip body (`application/zip`): raw archive bytes, or a list of entries
-/// that [`zip_input::build`] turns into an archive.
+/// that `zip_input::build` turns into an archive.
 pub fn batch_zip(data: &[u8]) {
     let archive = zip_input::build(data);
     read(Format::Zip, &archive);
