@@ -16,7 +16,6 @@ mod verify;
 pub mod views;
 
 use std::convert::Infallible;
-
 use std::future::Future;
 
 use warp::{Filter, Rejection, Reply};
@@ -234,7 +233,6 @@ pub(crate) fn require_merchant_reader(principal: &Principal) -> Result<(), ApiEr
     }
 }
 
-/// Unwrap a handler's context for code that needs only the principal.
 impl RequestContext {
     /// Subscribers read the feed only ([`require_merchant_reader`]).
     pub(crate) fn require_merchant_reader(&self) -> Result<(), Rejection> {

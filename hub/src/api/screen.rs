@@ -4,7 +4,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use super::{ApiError, audited, context, json_body_up_to, reject, with_state};
-use crate::audit::{Action, Event, Purpose, RequestContext};
+use crate::audit::{Action, AuditError, Event, Purpose, RequestContext};
 use crate::screening::{ScreenError, ScreenRequest, ScreenResponse};
 use crate::startup::AppState;
 
@@ -48,8 +48,10 @@ pub(super) fn routes(
                 let event =
                     Event::new(Action::Screen, "screen").with("records", body.records.len() as u64);
                 audited(&state, &context, event, async {
-                    // `audited` refuses a screen without a purpose first.
-                    let purpose = context.purpose.unwrap_or(Purpose::Onboarding);
+                    // `audited` refuses a purpose-less screen before this runs.
+                    let purpose = context
+                        .purpose
+                        .ok_or_else(|| reject(AuditError::PurposeRequired))?;
                     let results = state
                         .screening
                         .screen(&context.principal, purpose, &body)

@@ -408,15 +408,21 @@ impl AuditLog {
         if !(1..=1000).contains(&limit) {
             return Err(AuditError::BadQuery("limit must be 1-1000".into()));
         }
-        for (name, value) in [("since", &query.since), ("until", &query.until)] {
-            if let Some(text) = value
-                && clock::parse(text).is_none()
-            {
-                return Err(AuditError::BadQuery(format!(
-                    "{name} must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
-                )));
-            }
-        }
+        // Each bound in the stored form, or the reason it is refused.
+        let bound = |name: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|text| {
+                    clock::parse(text).ok_or_else(|| {
+                        AuditError::BadQuery(format!(
+                            "{name} must be an RFC 3339 time such as 2026-12-01T00:00:00Z"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let since = bound("since", &query.since)?;
+        let until = bound("until", &query.until)?;
         let acquirer = match principal.role {
             Role::Analyst | Role::Admin => query.acquirer.clone(),
             Role::Acquirer => {
@@ -432,8 +438,8 @@ impl AuditLog {
             key_id: query.key_id.clone(),
             acquirer,
             action: query.action.clone(),
-            since: query.since.as_deref().and_then(clock::parse),
-            until: query.until.as_deref().and_then(clock::parse),
+            since,
+            until,
             before: query.before,
             limit,
         };
