@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{hub_with_samples, json_lines, run, samples, stderr, stdout};
+use crate::helpers::{
+    approve_entries, hub_with_samples, json_lines, report_sample_blacklist, run, samples, stderr,
+    stdout,
+};
 
 fn truth_hits() -> BTreeSet<(String, String)> {
     let text = std::fs::read_to_string(samples().join("truth.json")).unwrap();
@@ -32,13 +35,7 @@ fn the_sample_blacklist_approved_raises_exactly_the_planted_hits_and_screens_blo
     let (hub, keys, analyst) = hub_with_samples();
     let reviewer = hub.analyst_key();
 
-    let reported = json_lines(&run(hub.mhub(&analyst).args([
-        "blacklist",
-        "report",
-        "--file",
-        samples().join("blacklist.jsonl").to_str().unwrap(),
-        "--json",
-    ])));
+    let reported = report_sample_blacklist(&hub, &analyst);
     assert_eq!(reported.len(), 11);
     assert!(
         reported.iter().all(|r| r["outcome"] == "reported"),
@@ -56,17 +53,7 @@ fn the_sample_blacklist_approved_raises_exactly_the_planted_hits_and_screens_blo
         "{}",
         stderr(&refused)
     );
-    for entry in &reported {
-        let id = entry["id"].as_i64().unwrap().to_string();
-        json_lines(&run(hub.mhub(&reviewer).args([
-            "blacklist",
-            "approve",
-            &id,
-            "--note",
-            "核实",
-            "--json",
-        ])));
-    }
+    approve_entries(&hub, &reviewer, &reported);
     let active = json_lines(&run(hub.mhub(&keys["ACQ01"]).args([
         "blacklist",
         "list",

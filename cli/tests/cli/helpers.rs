@@ -289,6 +289,33 @@ pub fn hub_with_samples_on(hub: TestHub) -> (TestHub, BTreeMap<&'static str, Str
     (hub, keys, analyst)
 }
 
+/// `mhub blacklist report --file samples/blacklist.jsonl --json` with `key`:
+/// one result per entry.
+pub fn report_sample_blacklist(hub: &TestHub, key: &str) -> Vec<Value> {
+    json_lines(&run(hub.mhub(key).args([
+        "blacklist",
+        "report",
+        "--file",
+        samples().join("blacklist.jsonl").to_str().unwrap(),
+        "--json",
+    ])))
+}
+
+/// `mhub blacklist approve ID --note 核实` with `key` for every reported entry.
+pub fn approve_entries(hub: &TestHub, key: &str, reported: &[Value]) {
+    for entry in reported {
+        let id = entry["id"].as_i64().unwrap().to_string();
+        json_lines(&run(hub.mhub(key).args([
+            "blacklist",
+            "approve",
+            &id,
+            "--note",
+            "核实",
+            "--json",
+        ])));
+    }
+}
+
 /// `mhub upload samples/ACQnn --json` for every acquirer: each one's result.
 pub fn upload_samples(
     hub: &TestHub,

@@ -10,7 +10,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::helpers::{PgCluster, TestHub, hub_with_samples_on, json_lines, run, samples};
+use crate::helpers::{
+    PgCluster, TestHub, approve_entries, hub_with_samples_on, json_lines, report_sample_blacklist,
+    run, samples,
+};
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
@@ -221,25 +224,9 @@ fn exercise(hub: TestHub) -> Exercised {
     }
     let (hub, keys, analyst) = hub_with_samples_on(hub);
     // The blacklist too: reported by one analyst, approved by another.
-    let reported = json_lines(&run(hub.mhub(&analyst).args([
-        "blacklist",
-        "report",
-        "--file",
-        samples().join("blacklist.jsonl").to_str().unwrap(),
-        "--json",
-    ])));
+    let reported = report_sample_blacklist(&hub, &analyst);
     let reviewer = hub.analyst_key();
-    for entry in &reported {
-        let id = entry["id"].as_i64().unwrap().to_string();
-        json_lines(&run(hub.mhub(&reviewer).args([
-            "blacklist",
-            "approve",
-            &id,
-            "--note",
-            "核实",
-            "--json",
-        ])));
-    }
+    approve_entries(&hub, &reviewer, &reported);
     // Screens are kept: one with the raw values of ACQ01's own file.
     json_lines(&run(hub.mhub(&keys["ACQ01"]).args([
         "screen",
