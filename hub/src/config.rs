@@ -24,6 +24,9 @@ pub struct Settings {
     pub database_url: Option<SecretString>,
     /// Connection pool size.
     pub max_connections: u32,
+    /// Seconds a request waits for a database connection before it is
+    /// answered 503 `store_unavailable`; also how fast an outage shows.
+    pub acquire_timeout_secs: u64,
     /// Log lines as text or JSON.
     pub log_format: LogFormat,
     /// Size limits on what clients may send.
@@ -224,6 +227,7 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: None,
             max_connections: 8,
+            acquire_timeout_secs: 5,
             log_format: LogFormat::Text,
             limits: Limits::default(),
             location: matcher::LocationPolicy::default(),
@@ -317,7 +321,20 @@ impl Settings {
             .validate()
             .map_err(ConfigError::Invalid)?;
         settings.server.validate().map_err(ConfigError::Invalid)?;
+        if settings.max_connections == 0 || settings.acquire_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections and acquire_timeout_secs must be at least 1".into(),
+            ));
+        }
         Ok(settings)
+    }
+
+    /// The hub database's pool.
+    pub fn pool(&self) -> crate::store::PoolSettings {
+        crate::store::PoolSettings {
+            max_connections: self.max_connections,
+            acquire_timeout: std::time::Duration::from_secs(self.acquire_timeout_secs),
+        }
     }
 
     /// The database to use: the configured URL, or the SQLite file in the data directory.

@@ -24,7 +24,7 @@ use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
 use crate::linking::{LinkError, Linker};
 use crate::screening::{OnlineScreening, ReplicaHandle};
-use crate::store::{Schema, Store};
+use crate::store::{PoolSettings, Schema, Store};
 use crate::verify::PhotoMatcher;
 
 /// What every request handler may use.
@@ -105,7 +105,7 @@ pub async fn open(
         tracing::info!(dir = %data_dir.root().display(), "created token key and signing key");
     }
     let url = settings.database_url();
-    let store = Store::connect(url.expose_secret(), settings.max_connections)
+    let store = Store::connect(url.expose_secret(), settings.pool())
         .await
         .context("connecting to the database and applying migrations")?;
     // On PostgreSQL the audit tables sit beside the others; SQLite keeps
@@ -113,9 +113,16 @@ pub async fn open(
     let audit_store = if settings.uses_postgres() {
         store.clone()
     } else {
-        Store::connect_schema(&data_dir.audit_sqlite_url(), 4, Schema::Audit)
-            .await
-            .context("opening the audit log")?
+        Store::connect_schema(
+            &data_dir.audit_sqlite_url(),
+            PoolSettings {
+                max_connections: 4,
+                ..settings.pool()
+            },
+            Schema::Audit,
+        )
+        .await
+        .context("opening the audit log")?
     };
     let admin_key = auth::ensure_admin_key(&store)
         .await

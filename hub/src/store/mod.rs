@@ -226,27 +226,40 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
     )
 }
 
+/// How many connections a store keeps and how long a request waits for one.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// The longest a query waits for a connection before it fails with
+    /// [`StoreError::is_unavailable`] (a 503). sqlx retries a refused
+    /// connection until this deadline, so it is also how long a request
+    /// takes to be refused while the database is down: short enough that
+    /// clients see the outage at once and back off, long enough that a busy
+    /// pool under a burst of uploads does not refuse them.
+    pub acquire_timeout: Duration,
+}
+
 impl Store {
     /// Connect and bring the schema up to date.
     ///
     /// For SQLite the file is created if missing and switched to WAL mode, so
     /// readers never block the writer and a crash loses nothing committed.
     #[tracing::instrument(skip(url))]
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
-        Store::connect_schema(url, max_connections, Schema::Hub).await
+    pub async fn connect(url: &str, pool: PoolSettings) -> Result<Store, StoreError> {
+        Store::connect_schema(url, pool, Schema::Hub).await
     }
 
     /// Connect to a database holding `schema` and bring it up to date.
     pub async fn connect_schema(
         url: &str,
-        max_connections: u32,
+        pool: PoolSettings,
         schema: Schema,
     ) -> Result<Store, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
         let mut options = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30));
+            .max_connections(pool.max_connections)
+            .acquire_timeout(pool.acquire_timeout);
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _meta| {
                 Box::pin(async move {
