@@ -316,6 +316,33 @@ pub enum KeysCommand {
         #[arg(long, value_name = "SECS", default_value_t = 86_400)]
         grace: u64,
     },
+    /// Rotate the network token key, in this process, with every hub stopped
+    ///
+    /// Adds a generation to secrets/token.key and re-tokenises every stored
+    /// identity, phone and account token under it in one transaction,
+    /// without the raw values: each token is wrapped by the new generation.
+    /// Every active blacklist entry is published again with its new tokens,
+    /// then the candidate index and the alerts are rebuilt and compared with
+    /// the stored ones (a change would be a bug: the exit code is then 1).
+    /// Run it on the data directory's machine, with no hub serving the
+    /// database; copy the new secrets/token.key to every other hub on the
+    /// same PostgreSQL before starting them (a hub with the old key refuses
+    /// to start). Subscribers get the new key with their next `mhub feed
+    /// pull`. See docs/security.md, "The token key".
+    ///
+    /// Examples:
+    ///   mhub keys rotate-token-key --data-dir /var/lib/mhub
+    ///   mhub keys rotate-token-key --data-dir /var/lib/mhub --database-url postgres://mhub@db/mhub --json
+    #[command(verbatim_doc_comment)]
+    RotateTokenKey(RotateTokenKeyArgs),
+}
+
+/// `mhub keys rotate-token-key`.
+#[derive(Debug, Args)]
+pub struct RotateTokenKeyArgs {
+    /// Data directory, database and configuration file.
+    #[command(flatten)]
+    pub hub: HubArgs,
 }
 
 /// `mhub audit …`.

@@ -6,7 +6,11 @@
 //!   photos/ab/abcd…               photos named by the SHA-256 of their bytes
 //!   index/                        reserved for the derived search index
 //!   spool/                        uploads being processed; emptied at start
-//!   secrets/token.key             HMAC key for tokens (SPEC §4), hex, mode 0600
+//!   secrets/token.key             HMAC key for tokens (SPEC §4), hex, mode 0600:
+//!                                 64 digits per generation (one more per rotation)
+//!   secrets/token.key.next        a rotation's new key until its database commit
+//!                                 is known (crate::token_rotation)
+//!   secrets/token.key.abandoned   the staged key of a rotation that never committed
 //!   secrets/signing.key           Ed25519 seed of the association's feed key, hex, mode 0600
 //! ```
 //!
@@ -52,7 +56,9 @@ pub enum DataDirError {
         source: std::io::Error,
     },
     /// A secret file exists but does not hold a valid key.
-    #[error("secret file {path} is not a valid 64-hex-digit key")]
+    #[error(
+        "secret file {path} is not a valid key (64 hex digits, per generation for the token key)"
+    )]
     BadSecret {
         /// The file.
         path: PathBuf,
@@ -151,19 +157,86 @@ impl DataDir {
 
     /// Load the secrets, generating them on first start.
     pub fn load_or_create_secrets(&self) -> Result<Secrets, DataDirError> {
-        let (token_bytes, token_created) = self.secret_file("token.key")?;
-        let (signing_bytes, signing_created) = self.secret_file("signing.key")?;
+        let (token_hex, token_created) = self.secret_file("token.key")?;
+        let (signing_hex, signing_created) = self.secret_file("signing.key")?;
+        let token_path = self.secrets().join("token.key");
+        let token_key = TokenKey::from_hex(&token_hex)
+            .map_err(|_| DataDirError::BadSecret { path: token_path })?;
+        let signing_path = self.secrets().join("signing.key");
+        let signing_bytes = hex::decode(signing_hex.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or(DataDirError::BadSecret { path: signing_path })?;
         Ok(Secrets {
-            token_key: TokenKey::from_bytes(token_bytes),
+            token_key,
             signing_key: SigningKey::from_bytes(&signing_bytes),
             created: token_created || signing_created,
         })
     }
 
-    /// Read a 32-byte secret, or create it with fresh randomness, readable
-    /// only by the owner. `create_new` makes two processes starting at once
-    /// agree on one key: the loser reads the winner's file.
-    fn secret_file(&self, name: &str) -> Result<([u8; 32], bool), DataDirError> {
+    fn staged_token_key_path(&self) -> PathBuf {
+        self.secrets().join("token.key.next")
+    }
+
+    /// Write a rotation's new token key beside the current one, durably,
+    /// before the database is re-tokenised under it: whichever way a crash
+    /// falls, one of the two files matches the database, and the next start
+    /// keeps that one ([`crate::token_rotation::reconcile`]).
+    pub fn stage_token_key(&self, key: &TokenKey) -> Result<(), DataDirError> {
+        let path = self.staged_token_key_path();
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        writeln!(file, "{}", key.to_hex()).map_err(io_error(&path))?;
+        file.sync_all().map_err(io_error(&path))?;
+        Ok(())
+    }
+
+    /// The staged key of a rotation not yet finished, if any.
+    pub fn staged_token_key(&self) -> Result<Option<TokenKey>, DataDirError> {
+        let path = self.staged_token_key_path();
+        match fs::read_to_string(&path) {
+            Ok(text) => TokenKey::from_hex(&text)
+                .map(Some)
+                .map_err(|_| DataDirError::BadSecret { path }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io_error(&path)(error)),
+        }
+    }
+
+    /// Make the staged key the token key (the database was committed under
+    /// it): a rename, atomic on one file system, then the directory synced
+    /// so the rename survives a power cut.
+    pub fn commit_staged_token_key(&self) -> Result<(), DataDirError> {
+        let (from, to) = (
+            self.staged_token_key_path(),
+            self.secrets().join("token.key"),
+        );
+        fs::rename(&from, &to).map_err(io_error(&from))?;
+        let secrets = self.secrets();
+        fs::File::open(&secrets)
+            .and_then(|dir| dir.sync_all())
+            .map_err(io_error(&secrets))
+    }
+
+    /// Move a staged key whose rotation never committed out of the way,
+    /// to `token.key.abandoned`: never deleted, since a key once used to
+    /// tokenise cannot be made again.
+    pub fn set_aside_staged_token_key(&self) -> Result<(), DataDirError> {
+        let from = self.staged_token_key_path();
+        let to = self.secrets().join("token.key.abandoned");
+        fs::rename(&from, &to).map_err(io_error(&from))
+    }
+
+    /// Read a secret's hex text, or create it with 32 bytes of fresh
+    /// randomness, readable only by the owner. `create_new` makes two
+    /// processes starting at once agree on one key: the loser reads the
+    /// winner's file.
+    fn secret_file(&self, name: &str) -> Result<(String, bool), DataDirError> {
         let path = self.secrets().join(name);
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
@@ -176,15 +249,11 @@ impl DataDir {
             Ok(mut file) => {
                 writeln!(file, "{}", hex::encode(bytes)).map_err(io_error(&path))?;
                 file.sync_all().map_err(io_error(&path))?;
-                Ok((bytes, true))
+                Ok((hex::encode(bytes), true))
             }
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
                 let text = fs::read_to_string(&path).map_err(io_error(&path))?;
-                let decoded = hex::decode(text.trim())
-                    .ok()
-                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-                    .ok_or_else(|| DataDirError::BadSecret { path: path.clone() })?;
-                Ok((decoded, false))
+                Ok((text, false))
             }
             Err(error) => Err(io_error(&path)(error)),
         }

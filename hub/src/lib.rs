@@ -31,6 +31,7 @@ pub mod serve;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod token_rotation;
 pub mod verify;
 
 pub use config::{BlacklistPolicy, Limits, LogFormat, Overrides, Settings};

@@ -86,6 +86,10 @@ pub enum Access {
     /// tool rebuilds it or does not use it), and when a hub holds the index
     /// the tool works on a private one.
     Beside,
+    /// A tool that needs the directory and its database to itself (`mhub
+    /// keys rotate-token-key`): refused while a hub serves the directory;
+    /// otherwise like [`Access::Beside`].
+    Exclusive,
 }
 
 /// Open the data directory, secrets and store: the state a hub runs on.
@@ -166,9 +170,21 @@ pub async fn open(
             .await
             .context("loading the photo hashes")?,
         // A tool loads them when it needs them (`mhub reindex`).
-        Access::Beside => PhotoMatcher::default(),
+        Access::Beside | Access::Exclusive => PhotoMatcher::default(),
     };
-    let token_key = Arc::new(secrets.token_key);
+    // The key the stored tokens are under: finishes (or discards) a
+    // rotation a crash interrupted, and refuses secrets that belong to
+    // another database.
+    let token_key = Arc::new(
+        crate::token_rotation::reconcile(
+            &store,
+            &data_dir,
+            secrets.token_key,
+            access != Access::Beside,
+        )
+        .await
+        .context("checking the token key against the database")?,
+    );
     let signing_key = Arc::new(secrets.signing_key);
     let audit = AuditLog::new(audit_store, signing_key.clone());
     // The active blacklist entries, replayed from the stored feed.

@@ -123,5 +123,5 @@ pub use screening::{
 };
 pub use terminal_id::{TerminalId, TerminalIdError};
 pub use terminal_sn::{TerminalSn, TerminalSnError};
-pub use token::{Token, TokenError, TokenKey, TokenKind};
+pub use token::{MAX_TOKEN_KEY_GENERATIONS, Token, TokenError, TokenKey, TokenKind};
 pub use uscc::{Uscc, UsccError, org_code_check_char, uscc_check_char};

@@ -209,3 +209,20 @@ pub struct MerchantRecord {
     #[serde(flatten)]
     pub status: MerchantStatus,
 }
+
+impl MerchantRecord {
+    /// Re-tokenise the record after a token-key rotation: each token is
+    /// wrapped by `key`'s newest generation ([`crate::TokenKey::rewrap`]),
+    /// so the record equals the one `key` would make from the raw values.
+    pub fn rewrap_tokens(&mut self, key: &crate::TokenKey) {
+        let protected = [
+            Some(&mut self.legal_rep.id),
+            self.legal_rep.phone.as_mut(),
+            self.contact_phone.as_mut(),
+            Some(&mut self.settlement_account.number),
+        ];
+        for value in protected.into_iter().flatten() {
+            value.token = key.rewrap(&value.token);
+        }
+    }
+}

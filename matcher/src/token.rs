@@ -20,8 +20,9 @@ use crate::record::{IdType, Protected};
 /// Why a token or a token key could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    /// A token key must be exactly 32 bytes, written as 64 hex digits.
-    #[error("token key must be 64 hex digits (32 bytes)")]
+    /// A token key is one to 32 generations of 32 bytes, each written as
+    /// 64 hex digits.
+    #[error("token key must be 64 hex digits (32 bytes) per generation, 1 to 32 generations")]
     KeyFormat,
     /// A token must be exactly 64 hex digits (an HMAC-SHA256 output).
     #[error("token must be 64 hex digits")]
@@ -100,48 +101,125 @@ impl From<IdType> for TokenKind {
     }
 }
 
-/// The network's 32-byte token key.
+/// The most generations a token key may have: each rotation adds one, and
+/// each costs one more HMAC per token; a network rotating yearly never nears it.
+pub const MAX_TOKEN_KEY_GENERATIONS: usize = 32;
+
+/// The network's token key: one 32-byte key, then one more for each rotation.
+///
+/// A token is `HMAC-SHA256(k₁, "prefix:normalised")`, and after each
+/// rotation to a new generation `kₙ` it is wrapped once more:
+/// `HMAC-SHA256(kₙ, "rekey:" ‖ previous token)`. That is what makes the key
+/// rotatable at all. The hub never holds the raw values it would need to
+/// tokenise afresh, but it holds every token, so it can wrap each one
+/// under the new generation ([`TokenKey::rewrap`]); a member who fetches the
+/// key after the rotation computes the same wrapped tokens from raw values
+/// ([`TokenKey::token`]). Someone who stole the earlier generations cannot
+/// test guesses against tokens wrapped under a generation they never saw.
 ///
 /// `Debug` never prints the key: the hub logs configuration and errors with
 /// `{:?}`, and a leaked key turns every token back into a guessable value.
 #[derive(Clone, PartialEq, Eq)]
-pub struct TokenKey([u8; 32]);
+pub struct TokenKey(Vec<[u8; 32]>);
+
+/// What a generation hashes in front of the token it wraps. Part of every
+/// stored token after a rotation: never edit it.
+const REKEY_PREFIX: &[u8] = b"rekey:";
 
 impl TokenKey {
-    /// A key from its raw bytes.
+    /// A key of one generation from its raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        TokenKey(bytes)
+        TokenKey(vec![bytes])
     }
 
-    /// A key from 64 hex digits (either case, surrounding whitespace ignored).
+    /// A key from its generations, oldest first (at least one, at most
+    /// [`MAX_TOKEN_KEY_GENERATIONS`]).
+    pub fn from_generations(generations: Vec<[u8; 32]>) -> Result<Self, TokenError> {
+        if generations.is_empty() || generations.len() > MAX_TOKEN_KEY_GENERATIONS {
+            return Err(TokenError::KeyFormat);
+        }
+        Ok(TokenKey(generations))
+    }
+
+    /// A key from 64 hex digits per generation, oldest first (either case,
+    /// surrounding whitespace ignored).
     pub fn from_hex(hex_key: &str) -> Result<Self, TokenError> {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(hex_key.trim(), &mut bytes).map_err(|_| TokenError::KeyFormat)?;
-        Ok(TokenKey(bytes))
+        let hex_key = hex_key.trim();
+        if hex_key.is_empty() || !hex_key.len().is_multiple_of(64) {
+            return Err(TokenError::KeyFormat);
+        }
+        let generations = hex_key
+            .as_bytes()
+            .chunks(64)
+            .map(|chunk| {
+                let mut bytes = [0u8; 32];
+                hex::decode_to_slice(chunk, &mut bytes).map_err(|_| TokenError::KeyFormat)?;
+                Ok(bytes)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        TokenKey::from_generations(generations)
     }
 
-    /// The raw key bytes, for storing the key itself (never for logging).
-    pub fn as_bytes(&self) -> &[u8; 32] {
+    /// The generations, oldest first, for storing the key itself (never
+    /// for logging).
+    pub fn generations(&self) -> &[[u8; 32]] {
         &self.0
     }
 
-    /// The key as 64 lower-case hex digits, for storing or handing it to a subscriber.
+    /// The key as 64 lower-case hex digits per generation, oldest first, for
+    /// storing it or handing it to a subscriber.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        self.0.iter().map(hex::encode).collect()
     }
 
-    /// `HMAC-SHA256(key, "prefix:normalised")` as lower-case hex.
+    /// The key after one more rotation: these generations and `next`.
+    pub fn rotated(&self, next: [u8; 32]) -> Result<TokenKey, TokenError> {
+        let mut generations = self.0.clone();
+        generations.push(next);
+        TokenKey::from_generations(generations)
+    }
+
+    /// A short public name of the key, the same for every holder of the same
+    /// generations: 16 hex digits of `SHA-256("mhub-token-key-id" ‖ key)`.
+    /// It reveals nothing about the key (a hash of 256 random bits), so the
+    /// store, the feed mirror and the logs can say which key they were
+    /// written under, and a hub refuses to start on a database tokenised
+    /// under another key.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let mut hash = Sha256::new();
+        hash.update(b"mhub-token-key-id");
+        for generation in &self.0 {
+            hash.update(generation);
+        }
+        hex::encode(&hash.finalize()[..8])
+    }
+
+    /// `HMAC-SHA256(key, "prefix:normalised")` as lower-case hex, wrapped
+    /// once by each later generation (see the type's documentation).
     ///
     /// `normalised` must already be in canonical form (use the parsed
     /// newtypes' `protect`): `138 0013 8000` and `13800138000` are different
     /// HMAC inputs and would never match.
     pub fn token(&self, kind: TokenKind, normalised: &str) -> Token {
+        let (first, later) = self.0.split_first().expect("a key has a generation");
         let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
+            Hmac::<Sha256>::new_from_slice(first).expect("HMAC accepts keys of any length");
         mac.update(kind.prefix().as_bytes());
         mac.update(b":");
         mac.update(normalised.as_bytes());
-        Token(hex::encode(mac.finalize().into_bytes()))
+        let mut token = Token(hex::encode(mac.finalize().into_bytes()));
+        for generation in later {
+            token = wrap(generation, &token);
+        }
+        token
+    }
+
+    /// The token under this key of a value whose token under the key before
+    /// the last rotation was `previous`: how the hub re-tokenises what it
+    /// stores without the raw values.
+    pub fn rewrap(&self, previous: &Token) -> Token {
+        wrap(self.0.last().expect("a key has a generation"), previous)
     }
 
     /// Token and mask of an already normalised value, the mask chosen by `kind`.
@@ -154,6 +232,15 @@ impl TokenKey {
             masked: kind.mask(normalised),
         }
     }
+}
+
+/// One generation's wrap of a token.
+fn wrap(generation: &[u8; 32], token: &Token) -> Token {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(generation).expect("HMAC accepts keys of any length");
+    mac.update(REKEY_PREFIX);
+    mac.update(token.as_str().as_bytes());
+    Token(hex::encode(mac.finalize().into_bytes()))
 }
 
 impl fmt::Debug for TokenKey {
@@ -251,6 +338,44 @@ mod tests {
             "token_key_format"
         );
         assert!(TokenKey::from_hex(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn a_rotated_key_tokenises_raw_values_as_the_rewrap_of_the_old_tokens() {
+        let old = key();
+        let new = old.rotated([9u8; 32]).unwrap();
+        for (kind, value) in [
+            (TokenKind::Phone, "13800138000"),
+            (TokenKind::ResidentId, "11010519491231002X"),
+            (TokenKind::Account, "6222021234567890123"),
+        ] {
+            let before = old.token(kind, value);
+            let after = new.token(kind, value);
+            assert_ne!(before, after);
+            assert_eq!(new.rewrap(&before), after);
+        }
+        // Twice rotated: still one wrap per rotation, from the first token.
+        let newer = new.rotated([4u8; 32]).unwrap();
+        let t = old.token(TokenKind::Phone, "13800138000");
+        assert_eq!(
+            newer.token(TokenKind::Phone, "13800138000"),
+            newer.rewrap(&new.rewrap(&t))
+        );
+    }
+
+    #[test]
+    fn a_rotated_key_round_trips_through_hex_and_has_its_own_fingerprint() {
+        let old = key();
+        let new = old.rotated([9u8; 32]).unwrap();
+        assert_eq!(new.to_hex().len(), 128);
+        assert!(new.to_hex().starts_with(&old.to_hex()));
+        assert_eq!(TokenKey::from_hex(&new.to_hex()).unwrap(), new);
+        assert_ne!(old.fingerprint(), new.fingerprint());
+        assert_eq!(old.fingerprint(), key().fingerprint());
+        assert_eq!(old.fingerprint().len(), 16);
+        assert!(TokenKey::from_hex(&"0f".repeat(48)).is_err());
+        assert!(TokenKey::from_generations(vec![]).is_err());
+        assert!(TokenKey::from_generations(vec![[1; 32]; MAX_TOKEN_KEY_GENERATIONS + 1]).is_err());
     }
 
     #[test]

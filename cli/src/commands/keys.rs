@@ -1,5 +1,6 @@
 //! `mhub keys create | list | revoke | rotate`: key management over HTTP
-//! (admin key; a key may rotate itself).
+//! (admin key; a key may rotate itself); `mhub keys rotate-token-key`, in
+//! this process, in `token_key`.
 
 use super::Context;
 use crate::args::KeysCommand;
@@ -8,10 +9,11 @@ use crate::output::{self, or_dash};
 
 /// Run one `keys` subcommand.
 pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> {
-    let client = context.client()?;
+    // Only the HTTP subcommands need a hub URL and key.
+    let client = || context.client();
     match command {
         KeysCommand::Create(args) => {
-            let created = client
+            let created = client()?
                 .create_key(args.role, args.acquirer.as_deref(), args.label.as_deref())
                 .await?;
             if context.json {
@@ -28,7 +30,7 @@ pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> 
             }
         }
         KeysCommand::List => {
-            let keys = client.list_keys().await?;
+            let keys = client()?.list_keys().await?;
             if context.json {
                 output::json_lines(&keys)?;
             } else {
@@ -36,7 +38,7 @@ pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> 
             }
         }
         KeysCommand::Rotate { key_id, grace } => {
-            let rotated = client.rotate_key(&key_id, grace).await?;
+            let rotated = client()?.rotate_key(&key_id, grace).await?;
             if context.json {
                 output::json_line(&rotated)?;
             } else {
@@ -58,8 +60,9 @@ pub async fn run(command: KeysCommand, context: &Context) -> anyhow::Result<()> 
                 println!("new key (shown once, keep it secret): {}", rotated.new.key);
             }
         }
+        KeysCommand::RotateTokenKey(args) => super::token_key::run(args, context).await?,
         KeysCommand::Revoke { key_id } => {
-            let key = client.revoke_key(&key_id).await?;
+            let key = client()?.revoke_key(&key_id).await?;
             if context.json {
                 output::json_line(&key)?;
             } else {

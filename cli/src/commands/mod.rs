@@ -20,6 +20,7 @@ mod samples;
 mod screen;
 mod serve;
 mod terminals;
+mod token_key;
 mod upload;
 
 use anyhow::{Context as _, bail};

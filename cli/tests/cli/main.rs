@@ -18,7 +18,9 @@
 //! - `load`: the acquirer clients of the reliability tests (uploads that
 //!   record what was acknowledged, retries, the stored-once check);
 //! - `concurrency`: twelve acquirers uploading at once with retries;
-//! - `outage`: PostgreSQL stopped and restarted under load.
+//! - `outage`: PostgreSQL stopped and restarted under load;
+//! - `token_key`: `keys rotate-token-key`, every token rewrapped and every
+//!   finding kept, on SQLite and PostgreSQL.
 //!
 //! The random-kill, concurrency and outage tests are `#[ignore]`d:
 //! scripts/reliability.sh runs them with `--run-ignored only`, one at a
@@ -45,4 +47,5 @@ mod reindex;
 mod samples;
 mod search;
 mod serve;
+mod token_key;
 mod upload;

@@ -135,6 +135,9 @@ pub enum Action {
     KeyRotate,
     /// `GET /v1/feed/token-key`: the network token key handed out.
     TokenKeyRead,
+    /// `mhub keys rotate-token-key`: every stored token rewrapped under a
+    /// new generation of the token key.
+    TokenKeyRotate,
     /// `GET /v1/audit`.
     AuditList,
     /// `GET /v1/audit/verify`.
@@ -173,6 +176,7 @@ impl Action {
             Action::KeyRevoke => "key.revoke",
             Action::KeyRotate => "key.rotate",
             Action::TokenKeyRead => "feed.token_key",
+            Action::TokenKeyRotate => "token_key.rotate",
             Action::AuditList => "audit.list",
             Action::AuditVerify => "audit.verify",
         }

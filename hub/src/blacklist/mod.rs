@@ -561,6 +561,34 @@ impl Blacklist {
         self.show(principal, id).await
     }
 
+    /// Publish every active entry again as it now stands, as an `update`
+    /// event with a transition saying `why`: after a token-key rotation
+    /// rewrapped their subjects in `tx`, this is how mirrors (and this hub's
+    /// replica, at its next start) get the new tokens, through the signed
+    /// chain they already verify. Returns how many were published.
+    pub(crate) async fn republish_active(
+        &self,
+        tx: &mut crate::store::WriteTx,
+        actor: &str,
+        why: &str,
+    ) -> Result<usize, BlacklistError> {
+        let now = clock::now();
+        let ids = tx.active_entry_ids().await?;
+        for &id in &ids {
+            let row = self.locked(tx, id).await?;
+            let change = EntryChange {
+                status: "active",
+                penalty: &row.penalty,
+                expires_at: row.expires_at.as_deref(),
+                listed_at: row.listed_at.as_deref(),
+                removal: None,
+            };
+            let snapshot = self.transition(tx, &row, &change, actor, why, &now).await?;
+            publish::append(tx, &self.signing_key, Action::Update, &snapshot, &now).await?;
+        }
+        Ok(ids.len())
+    }
+
     async fn delist(
         &self,
         id: i64,

@@ -257,6 +257,15 @@ impl WriteTx {
         Ok(Some(row.try_get("id")?))
     }
 
+    /// The ids of every active entry, in order.
+    pub async fn active_entry_ids(&mut self) -> Result<Vec<i64>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM blacklist_entries WHERE status = 'active' ORDER BY id")
+                .fetch_all(self.conn())
+                .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    }
+
     /// An entry, locked for the rest of the transaction on PostgreSQL (on
     /// SQLite the whole transaction is the lock).
     pub async fn entry_for_update(&mut self, id: i64) -> Result<Option<EntryRow>, StoreError> {

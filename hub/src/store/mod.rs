@@ -24,6 +24,7 @@ mod links;
 mod merchants;
 mod photos;
 mod terminals;
+mod token_key;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,7 @@ pub use links::LinkRow;
 pub use merchants::{MerchantRow, MerchantVersionRow, UpsertOutcome};
 pub use photos::{PhotoHashes, PhotoHolder, PhotoMeta, PhotoPair};
 pub use terminals::{NewTerminalReport, TerminalReportRow, TerminalRow};
+pub use token_key::{TOKEN_COLUMNS, TokenColumn, TokenForm, TokenKeyState};
 
 /// Which database engine a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +174,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 "key rotation",
                 include_str!("../../../migrations/sqlite/0006_key_rotation.sql"),
             ),
+            (
+                7,
+                "token key",
+                include_str!("../../../migrations/sqlite/0007_token_key.sql"),
+            ),
         ],
         (Backend::Postgres, Schema::Hub) => &[
             (
@@ -208,6 +215,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 7,
                 "audit",
                 include_str!("../../../migrations/postgres/0007_audit.sql"),
+            ),
+            (
+                8,
+                "token key",
+                include_str!("../../../migrations/postgres/0008_token_key.sql"),
             ),
         ],
     };
