@@ -236,6 +236,14 @@ pub async fn search(
     if kind == QueryKind::Text {
         return text_search(searcher, principal, query, limit).await;
     }
+    if matches!(
+        kind,
+        QueryKind::ResidentId(_) | QueryKind::Phone(_) | QueryKind::Account(_)
+    ) {
+        // A token under a key the store has rotated away from would find
+        // nothing, and "not found" would be a false answer.
+        store.ensure_token_key(&searcher.key.fingerprint()).await?;
+    }
     let mut members = match &kind {
         QueryKind::ResidentId(token) => {
             store

@@ -365,3 +365,97 @@ fn assert_no_old_token(url: &str, old: &BTreeSet<String>) {
         pool.close().await;
     });
 }
+
+/// Several hubs on one PostgreSQL, each with its own data directory and a
+/// copy of the secrets: when one rotates the key while another still
+/// serves, the stale one refuses everything it would tokenise (503
+/// `token_key_changed`) and stores nothing, until it restarts with the new
+/// key.
+#[test]
+fn a_hub_whose_key_another_hub_rotated_refuses_to_tokenise_on_postgresql() {
+    if std::env::var_os("MHUB_TEST_PG_URL").is_none()
+        && std::env::var_os("MHUB_REQUIRE_PG").is_none()
+    {
+        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+        return;
+    }
+    // Arrange: hub A serving, a second data directory B with A's secrets.
+    let pg = PgCluster::start();
+    let url = pg.url();
+    let db_args = ["--database-url", url.as_str()];
+    let mut hub = TestHub::spawn_with(&db_args);
+    let acquirer = hub.acquirer_key("ACQ01");
+    let analyst = hub.analyst_key();
+    let other = hub.dir.path().join("other");
+    std::fs::create_dir_all(other.join("secrets")).unwrap();
+    for name in ["token.key", "signing.key"] {
+        std::fs::copy(
+            hub.data_dir().join("secrets").join(name),
+            other.join("secrets").join(name),
+        )
+        .unwrap();
+    }
+    let rows = std::fs::read_to_string(samples().join("ACQ01/merchants.jsonl")).unwrap();
+    let upload = |hub: &TestHub, body: &str| {
+        crate::helpers::request(
+            &hub.server.url,
+            "POST",
+            "/v1/batches",
+            Some(&acquirer),
+            Some("application/x-ndjson"),
+            body.as_bytes(),
+            std::time::Duration::from_secs(120),
+        )
+        .unwrap()
+    };
+    let batches = |hub: &TestHub| {
+        json_lines(&run(hub.mhub(&analyst).args(["batches", "list", "--json"]))).len()
+    };
+
+    // Act: B rotates while A serves.
+    run(mhub()
+        .args(["keys", "rotate-token-key", "--json", "--data-dir"])
+        .arg(&other)
+        .args(db_args));
+
+    // Assert: A refuses uploads, screens and searches by an identifier.
+    let (status, body) = upload(&hub, &rows);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("token_key_changed"), "{body}");
+    assert_eq!(batches(&hub), 0);
+    let screened = hub
+        .mhub(&acquirer)
+        .args(["screen", "--json"])
+        .arg(samples().join("ACQ01/merchants.jsonl"))
+        .output()
+        .unwrap();
+    assert!(!screened.status.success());
+    assert!(
+        stderr(&screened).contains("token_key_changed"),
+        "{}",
+        stderr(&screened)
+    );
+    let id = sample_legal_rep_id("ACQ01", "898110172300001");
+    let (status, body) = crate::helpers::request(
+        &hub.server.url,
+        "GET",
+        &format!("/v1/search?q={id}"),
+        Some(&analyst),
+        None,
+        b"",
+        std::time::Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_eq!(status, 503, "{body}");
+    // Restarted with the new key, A takes the batch.
+    hub.server.terminate();
+    std::fs::copy(
+        other.join("secrets/token.key"),
+        hub.data_dir().join("secrets/token.key"),
+    )
+    .unwrap();
+    hub.server = Server::start_with(&hub.data_dir(), &db_args);
+    let (status, body) = upload(&hub, &rows);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(batches(&hub), 1);
+}

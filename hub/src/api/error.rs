@@ -119,6 +119,13 @@ impl From<StoreError> for ApiError {
                 "store_unavailable",
                 "the database is unavailable; retry later",
             ),
+            // Nothing was written: the hub must restart with the new key,
+            // and another hub of the database may already serve.
+            StoreError::TokenKeyChanged => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "token_key_changed",
+                StoreError::TokenKeyChanged.to_string(),
+            ),
             other => ApiError::internal(&other),
         }
     }

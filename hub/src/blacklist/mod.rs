@@ -320,7 +320,10 @@ impl Blacklist {
             .validate(principal, value, 1)
             .map_err(BlacklistError::Invalid)?;
         let now = clock::now();
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self
+            .store
+            .begin_tokenised_write(&self.token_key.fingerprint())
+            .await?;
         let Some(id) = self
             .insert(&mut tx, principal, &listing, &reporter, &now)
             .await?
@@ -347,7 +350,10 @@ impl Blacklist {
         }
         let now = clock::now();
         let mut results = Vec::with_capacity(values.len());
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self
+            .store
+            .begin_tokenised_write(&self.token_key.fingerprint())
+            .await?;
         for (i, value) in values.iter().enumerate() {
             let line = i as u64 + 1;
             let result = match self.validate(principal, value, line) {

@@ -464,7 +464,10 @@ impl Ingestor {
         };
         // Entries approved on another hub of the same PostgreSQL count too.
         self.replica.catch_up(&self.store).await?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self
+            .store
+            .begin_tokenised_write(&self.token_key.fingerprint())
+            .await?;
         let batch_id = match tx
             .insert_batch(&NewBatch {
                 acquirer,

@@ -192,7 +192,10 @@ impl OnlineScreening {
             OffsetDateTime::now_utc()
                 + time::Duration::days(i64::from(self.policy.screening_retention_days)),
         );
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self
+            .store
+            .begin_tokenised_write(&self.token_key.fingerprint())
+            .await?;
         for (candidate, result) in candidates.iter().zip(results) {
             let (Ok(record), Some(decision)) = (&candidate.record, result.decision) else {
                 continue;

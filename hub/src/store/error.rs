@@ -22,6 +22,13 @@ pub enum StoreError {
     /// A unique constraint rejected the write (e.g. a batch uploaded twice at once).
     #[error("conflicting write")]
     Conflict,
+    /// The stored tokens are under another token key than this process's:
+    /// the key was rotated while it ran (`crate::token_rotation`).
+    #[error(
+        "the token key was rotated since this hub started: restart it with the new \
+         secrets/token.key"
+    )]
+    TokenKeyChanged,
 }
 
 impl StoreError {

@@ -140,6 +140,27 @@ enum KeyValue {
 }
 
 impl Store {
+    /// Fail with [`StoreError::TokenKeyChanged`] when the stored tokens are
+    /// under another key than the one `fingerprint` names: the key was
+    /// rotated by another hub of the same PostgreSQL while this one ran,
+    /// and what this one tokenises would match nothing stored.
+    pub async fn ensure_token_key(&self, fingerprint: &str) -> Result<(), StoreError> {
+        check(self.token_key_state().await?, fingerprint)
+    }
+
+    /// A write transaction for rows tokenised under the key `fingerprint`
+    /// names, checked as [`Store::ensure_token_key`] does inside the
+    /// transaction, so a rotation that commits first is seen (it holds
+    /// `token_key_state`'s row lock until it commits).
+    pub async fn begin_tokenised_write(&self, fingerprint: &str) -> Result<WriteTx, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT fingerprint, generations FROM token_key_state WHERE id = 1")
+            .fetch_optional(tx.conn())
+            .await?;
+        check(row.map(|row| state_of(&row)).transpose()?, fingerprint)?;
+        Ok(tx)
+    }
+
     /// The recorded token key, if any start recorded one.
     pub async fn token_key_state(&self) -> Result<Option<TokenKeyState>, StoreError> {
         let row = sqlx::query("SELECT fingerprint, generations FROM token_key_state WHERE id = 1")
@@ -304,6 +325,13 @@ impl WriteTx {
             .await?;
         }
         Ok(changed)
+    }
+}
+
+fn check(state: Option<TokenKeyState>, fingerprint: &str) -> Result<(), StoreError> {
+    match state {
+        Some(state) if state.fingerprint != fingerprint => Err(StoreError::TokenKeyChanged),
+        _ => Ok(()),
     }
 }
 
