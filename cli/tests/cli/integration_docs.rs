@@ -3,7 +3,8 @@
 //! directory, against a live hub with real keys in the environment; a block
 //! that exits non-zero fails the test. `text` and `json` blocks are shown,
 //! not run; a fence in any other language fails, so a block cannot be
-//! skipped by a typo in its language.
+//! skipped by a typo in its language. The `toml` blocks of
+//! docs/operations.md are loaded as hub configuration files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -198,4 +199,27 @@ fn every_bash_and_python_example_of_the_integration_guide_runs_against_a_live_hu
         .args(["feed", "verify", "--json", "--mirror"])
         .arg(work.join("blacklist.mirror"))));
     assert_eq!(verified[0]["events"], reported.len(), "{verified:?}");
+}
+
+#[test]
+fn every_configuration_example_of_the_operations_guide_loads() {
+    let page_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/operations.md");
+    let page = std::fs::read_to_string(&page_path).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut loaded = 0;
+    for block in fenced_blocks(&page) {
+        if block.language != "toml" {
+            continue;
+        }
+        let file = dir.path().join(format!("line-{}.toml", block.line));
+        std::fs::write(&file, &block.text).unwrap();
+        if let Err(error) = hub::Settings::load(Some(&file), hub::Overrides::default()) {
+            panic!(
+                "docs/operations.md:{}: {error:#}\n{}",
+                block.line, block.text
+            );
+        }
+        loaded += 1;
+    }
+    assert!(loaded >= 2, "{loaded} toml blocks");
 }
