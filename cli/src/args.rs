@@ -2,14 +2,21 @@
 //!
 //! This is the first of two parsing stages (STYLE 22): clap checks the
 //! shapes of flags here; each command then turns its arguments into a
-//! validated plan ([`HubArgs::settings`], [`crate::upload::Plan`],
-//! [`crate::commands::Context`]) before anything runs.
+//! validated plan ([`HubArgs::settings`], the binary's `upload::Plan` and
+//! `commands::Context`) before anything runs.
+//!
+//! Every command has a one-line `about` (the doc comment's first line), a
+//! `long_about` (the rest: what it does, when to use it) and an
+//! `after_long_help` with worked examples, exit codes and the environment.
+//! `mhub -h` and `mhub CMD -h` stay short; `--help` and `mhub help CMD`
+//! print everything. The tests walk this tree: a command without an
+//! `Examples:` section, or an example clap does not parse, fails them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use hub::auth::Role;
 use hub::{LogFormat, Overrides, Settings};
 use reqwest::Url;
@@ -17,15 +24,74 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// mhub: the merchant onboarding and blacklist sharing hub.
+/// The environment of every command that talks to a hub over HTTP.
+macro_rules! http_env {
+    () => {
+        "\n\nEnvironment:
+  MHUB_URL      base URL of the hub, as --url [default: http://127.0.0.1:8080]
+  MHUB_KEY      API key (mhub_…), as --key; keep it out of shell history
+  MHUB_PURPOSE  onboarding, periodic_review or investigation, as --purpose: sent as the
+                Mhub-Purpose header and kept in the audit log (reads of merchant data
+                are refused without one)"
+    };
+}
+
+/// The exit codes of a command whose only failure is the hub's refusal.
+macro_rules! http_exit {
+    () => {
+        "\n\nExit codes:
+  0  done
+  1  the hub refused the request or could not be reached (the error is on stderr)
+  2  usage error"
+    };
+}
+
+/// The environment of the commands that open a data directory themselves.
+macro_rules! local_env {
+    () => {
+        "\n\nEnvironment:
+  MHUB_CONFIG        TOML configuration file, as --config
+  MHUB_DATA_DIR      data directory, as --data-dir [default: ./mhub-data]
+  MHUB_DATABASE_URL  PostgreSQL URL, as --database-url; SQLite in the data directory
+                     without it"
+    };
+}
+
+/// mhub: the merchant onboarding and blacklist sharing hub
 ///
-/// Runs the hub (`serve`, `init`, `demo`), runs one of its own to measure
-/// it (`samples evaluate`, `bench`), works on its store directly
-/// (`reindex`) and talks to one over HTTP (everything else). Tables are
-/// printed for people; `--json` prints JSON for scripts. Exit codes: 0
-/// success, 1 failure, 2 usage error.
+/// Acquirers upload merchant batches and screen prospective merchants;
+/// association analysts search, triage alerts and review the shared
+/// blacklist; member institutions pull the signed blacklist feed and
+/// screen offline. This one binary runs the hub (`serve`, `init`, `demo`),
+/// runs one of its own to measure it (`samples evaluate`, `bench`), works
+/// on its store directly (`reindex`) and talks to one over HTTP
+/// (everything else).
+///
+/// Tables are printed for people; `--json` prints JSON for scripts (one
+/// object per line where there are many). `mhub help COMMAND` or `mhub
+/// COMMAND --help` describes a command with examples; `-h` is the short
+/// form.
 #[derive(Debug, Parser)]
-#[command(name = "mhub", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "mhub",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    verbatim_doc_comment,
+    after_long_help = concat!(
+        "Examples:
+  # run a hub on SQLite in ./mhub-data, then create an acquirer's key with the admin key
+  mhub init --data-dir ./mhub-data --json
+  mhub serve --data-dir ./mhub-data --listen 127.0.0.1:8080
+  MHUB_KEY=mhub_0123456789ab_secret mhub keys create --role acquirer --acquirer ACQ01 --json",
+        "\n\nExit codes:
+  0  done
+  1  the command failed: the hub refused the request, a file was unreadable, a check found a
+     break (each command's --help says which)
+  2  usage error",
+        http_env!()
+    )
+)]
 pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
@@ -57,9 +123,12 @@ pub struct GlobalArgs {
         value_name = "KEY"
     )]
     pub key: Option<SecretString>,
-    /// Why you read merchant data, sent as the Mhub-Purpose header and kept
-    /// in the hub's audit log (SPEC §9). Searches, merchant, person, alert,
-    /// photo and blacklist reads are refused without one.
+    /// Why you read merchant data: sent as Mhub-Purpose and audited.
+    ///
+    /// Sent as the Mhub-Purpose header and kept in the hub's audit log
+    /// (SPEC §9): shared risk data is for anti-fraud use only. Searches,
+    /// merchant, person, alert, photo and blacklist reads are refused
+    /// without one; `mhub screen` defaults to onboarding.
     #[arg(
         long,
         global = true,
@@ -78,28 +147,98 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run the hub's HTTP API until Ctrl-C or SIGTERM
     ///
+    /// Opens the data directory (creating it, its secrets and the database
+    /// on first start), applies any pending database migrations, catches
+    /// the search index up with the store, and serves the HTTP API. Use it
+    /// to run the hub as a service; on PostgreSQL several `serve` processes
+    /// may share one database.
+    ///
     /// Prints `mhub listening on http://ADDR` as its first line on stdout
     /// (with the real port when --listen asks for port 0), then the first
-    /// admin key if this start created it.
-    ///
-    /// Example:
-    ///   mhub serve --data-dir ./mhub-data --listen 127.0.0.1:8080
-    #[command(verbatim_doc_comment)]
+    /// admin key if this start created it. Logs go to stderr. TLS, limits
+    /// and timeouts come from the configuration file (docs/operations.md).
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub serve --data-dir ./mhub-data --listen 127.0.0.1:8080
+  mhub serve --config /etc/mhub/mhub.toml --log-format json
+  MHUB_DATABASE_URL=postgres://mhub@db.internal/mhub mhub serve --data-dir /var/lib/mhub --listen 0.0.0.0:8443",
+            "
+
+Exit codes:
+  0  stopped by Ctrl-C or SIGTERM after finishing the requests in flight
+  1  could not start: bad configuration, unreadable secrets, database unreachable, port taken
+  2  usage error",
+            local_env!(),
+            "
+  MHUB_LISTEN        address to listen on, as --listen
+  MHUB_LOG_FORMAT    text or json, as --log-format"
+        )
+    )]
     Serve(ServeArgs),
     /// Prepare a data directory and print the first admin key
     ///
-    /// Creates the secrets and the database, and the first admin key when
-    /// none exists. Keys are shown once: a second init prints null.
+    /// Creates the data directory, its secrets (secrets/token.key and
+    /// secrets/signing.key, mode 0600) and the database, and the first
+    /// admin key when none exists. Run it once when you set up a hub, then
+    /// `mhub serve`. Keys are shown once: a second init prints null and
+    /// still succeeds.
     ///
-    /// Example:
-    ///   mhub init --data-dir ./mhub-data --json
-    #[command(verbatim_doc_comment)]
+    /// With --json: `{"admin_key": "..."}`.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub init --data-dir ./mhub-data --json
+  mhub init --data-dir /var/lib/mhub --database-url postgres://mhub@db.internal/mhub --json",
+            "
+
+Exit codes:
+  0  initialised, or already initialised (the key is then null)
+  1  the directory, secrets or database could not be created or opened
+  2  usage error",
+            local_env!()
+        )
+    )]
     Init(InitArgs),
-    /// Create, list, revoke and rotate API keys (admin key; a key may rotate itself).
-    #[command(subcommand)]
+    /// Create, list, revoke and rotate API keys
+    ///
+    /// Every caller of the hub holds an API key with one role: acquirer
+    /// (bound to one acquirer code), analyst, admin or subscriber. Only
+    /// an admin key creates, lists and revokes keys; every key may rotate
+    /// itself. A key is shown once, when it is created or rotated.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub keys create --role acquirer --acquirer ACQ01 --json
+  mhub keys list
+  mhub keys rotate 0123456789ab --grace 86400 --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Keys(KeysCommand),
-    /// Read and verify the hub's audit log: who read or changed what, when, from where, why
-    #[command(subcommand)]
+    /// Read and verify the hub's audit log
+    ///
+    /// Every read of merchant data, screen, alert view, upload, blacklist
+    /// change and key change is recorded before it is answered: who, when,
+    /// from where, why (the purpose) and what. Use `audit list` to answer
+    /// "who looked at this?" and `audit verify` to check that nobody edited
+    /// the log (a signed hash chain).
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub audit list --action merchant.read --since 2026-12-01T00:00:00+08:00
+  mhub audit verify",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Audit(AuditCommand),
     /// Upload a merchant batch as the acquirer the key belongs to
     ///
@@ -107,88 +246,270 @@ pub enum Command {
     /// or a folder holding merchants.jsonl or merchants.csv (+ terminals.csv)
     /// and optionally photos/ (zipped on the fly). JSONL files with more
     /// rows than --rows-per-batch are sent as consecutive batches; an
-    /// interrupted upload resumes where it stopped when run again.
+    /// interrupted upload resumes where it stopped when run again. The same
+    /// bytes sent twice are stored once: the second answer is the first
+    /// result, replayed. Use it for an acquirer's regular (daily, say)
+    /// export of its merchant book; docs/batch-format.md has every field.
     ///
-    /// Exit code 0 when the hub stored the batch, even if some rows were
-    /// rejected (the result lists them); 1 when it refused the batch.
-    ///
-    /// Example:
-    ///   MHUB_KEY=mhub_… mhub upload samples/ACQ01 --json
-    #[command(verbatim_doc_comment)]
+    /// With --json: the batch result, with at least batch_id, accepted,
+    /// rejected, the row errors and the alerts raised.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  # an acquirer's nightly export, photos included (the folder is zipped on the fly)
+  MHUB_KEY=mhub_0123456789ab_secret mhub upload samples/ACQ01 --json
+  # the CSV pair: merchants.csv and terminals.csv in one folder
+  mhub upload exports/2026-12-01/ --json
+  # nothing is stored if any row is bad
+  mhub upload merchants.jsonl --all-or-nothing
+
+Exit codes:
+  0  the hub stored the batch (or replayed it), even if some rows were rejected: the result
+     lists them
+  1  the hub refused the batch (all-or-nothing with bad rows, a bad zip, a wrong key…), or
+     the file could not be read
+  2  usage error",
+            http_env!()
+        )
+    )]
     Upload(UploadArgs),
-    /// List uploaded batches and show their results.
-    #[command(subcommand)]
+    /// List uploaded batches and show their results
+    ///
+    /// Every upload is a batch with an id and a stored result: counts,
+    /// row errors and warnings, the alerts it raised. Use it to check what
+    /// an upload did after the fact, or to fetch every row error of a
+    /// large batch. An acquirer key sees its own batches; analysts and
+    /// admins see all.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub batches list --limit 20
+  mhub batches show 12 --issues --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Batches(BatchesCommand),
-    /// Show and find merchants as the hub stores them (tokens and masked values only).
-    #[command(subcommand)]
+    /// Show and find merchants as the hub stores them
+    ///
+    /// The hub keeps identity, phone and account numbers only as tokens
+    /// and masked forms; names and addresses in clear. An acquirer reads
+    /// its own merchants in full; another acquirer's appear masked. Reads
+    /// need a purpose (--purpose or MHUB_PURPOSE) and are audited.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub merchants search 110105194912310021 --purpose investigation
+  mhub merchants show 898440358120001 --acquirer ACQ01 --versions",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Merchants(MerchantsCommand),
-    /// Every merchant behind one person, across acquirers.
-    #[command(subcommand)]
+    /// Every merchant behind one person, across acquirers
+    ///
+    /// Starts from one merchant and follows its legal representative's
+    /// document, and the nominees tied to it by linked alerts, to every
+    /// merchant at every acquirer. Use it when an alert or a screen points
+    /// at a person and you want the whole picture.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub people show 898440358120001 --purpose investigation",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     People(PeopleCommand),
-    /// List, show, confirm and dismiss the alerts the hub raised.
-    #[command(subcommand)]
+    /// List, show, confirm and dismiss the alerts the hub raised
+    ///
+    /// The hub raises an alert when matching across acquirers finds a case
+    /// (SPEC §5): one person or one terminal behind many merchants, shared
+    /// phones, accounts or photos, location mismatches, relocated
+    /// terminals, blacklist hits. Analysts triage them; acquirers see the
+    /// alerts that involve their own merchants.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub alerts list --type one_person_many_merchants --status open
+  mhub alerts show 42
+  mhub alerts dismiss 42 --reason \"spouses sharing a phone, checked\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Alerts(AlertsCommand),
-    /// Report where terminals were seen; relocated terminals raise alerts.
-    #[command(subcommand)]
+    /// Report where terminals were seen; relocated terminals raise alerts
+    ///
+    /// Acquirers send the locations their terminals report (GPS, with the
+    /// time seen); a terminal far from where its merchant was verified
+    /// raises a terminal_relocated alert (移机).
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  MHUB_KEY=mhub_0123456789ab_secret mhub terminals report samples/terminal_locations/ACQ01.jsonl",
+            "
+
+Exit codes:
+  0  every report was stored
+  1  a report was refused (each has its own result), or the hub refused the request
+  2  usage error",
+            http_env!()
+        )
+    )]
     Terminals(TerminalsCommand),
-    /// The shared blacklist: report, review, remove, and read entries.
-    #[command(subcommand)]
+    /// The shared blacklist: report, review, remove, and read entries
+    ///
+    /// Acquirers (and analysts) report entries with evidence; an analyst
+    /// with another key approves or rejects each one; approved entries
+    /// are published in the signed feed, block onboarding screens, and
+    /// re-screen every stored merchant at once. Nothing is deleted: every
+    /// transition is kept with who, when and why (docs/blacklist.md).
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  MHUB_KEY=mhub_0123456789ab_secret mhub blacklist report --file samples/blacklist.jsonl --json
+  mhub blacklist list --status reported
+  mhub blacklist approve 12 --note \"公安机关协查函核实\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Blacklist(BlacklistCommand),
     /// Screen prospective merchants against the blacklist
     ///
-    /// FILE is a batch in the upload format (merchants.jsonl, merchants.csv
-    /// or a .zip; photos are not needed). Every record is answered clear,
-    /// review or blocked, with the entries it matches, a match code per
-    /// field (exact | partial | none, with the similarity) and how many
-    /// stored merchants already share its people and identifiers. The hub
-    /// keeps each screen for the retention period (360 days): an entry
-    /// approved later raises a retro alert to the screening acquirer.
+    /// Use it before onboarding a merchant (purpose onboarding, the
+    /// default here) or in a periodic review of your book. FILE is a batch
+    /// in the upload format (merchants.jsonl, merchants.csv or a .zip;
+    /// photos are not needed). Every record is answered clear, review or
+    /// blocked, with the entries it matches, a match code per field (exact
+    /// | partial | none, with the similarity) and how many stored merchants
+    /// already share its people and identifiers. The hub keeps each screen
+    /// for the retention period (360 days): an entry approved later raises
+    /// a retro alert to the screening acquirer. Records go 1,000 per request.
     ///
     /// With --json: one object per record, with at least line, merchant_id,
-    /// decision and hits. Exit code 0 whatever the decisions (they are the
-    /// answer); 1 when the hub refuses the request or the file is unreadable.
-    ///
-    /// Examples:
-    ///   mhub screen prospects.jsonl
-    ///   mhub screen prospects.csv --purpose periodic_review --json
-    #[command(verbatim_doc_comment)]
+    /// decision and hits.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub screen prospects.jsonl
+  mhub screen prospects.csv --purpose periodic_review --json
+
+Exit codes:
+  0  every record was screened, whatever the decisions (they are the answer)
+  1  the hub refused the request, or the file is unreadable
+  2  usage error",
+            http_env!()
+        )
+    )]
     Screen(ScreenArgs),
-    /// Mirror the signed blacklist feed locally and screen against it offline.
-    #[command(subcommand)]
+    /// Mirror the signed blacklist feed locally and screen against it offline
+    ///
+    /// For member institutions (subscriber keys): `feed pull` copies the
+    /// association's signed feed of blacklist changes into a local mirror
+    /// file, checking every signature and the hash chain; `feed screen`
+    /// then screens batches with no network, exactly as the hub would.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  MHUB_KEY=mhub_0123456789ab_secret mhub feed pull --mirror bl.mirror
+  mhub feed verify --mirror bl.mirror
+  mhub feed screen --mirror bl.mirror prospects.jsonl --json",
+            "
+
+Exit codes:
+  0  done
+  1  the hub refused, the feed failed verification (the mirror is left as it was), or the
+     mirror or batch is unreadable
+  2  usage error",
+            http_env!()
+        )
+    )]
     Feed(FeedCommand),
-    /// Generate realistic sample batches with planted cases; score the hub against them.
-    #[command(subcommand)]
+    /// Generate realistic sample batches with planted cases; score the hub against them
+    ///
+    /// `samples generate` writes synthetic acquirer batches (valid but
+    /// nobody's identifiers) with planted fraud cases, hard negatives and
+    /// their truth file; `samples evaluate` runs a hub on such data and
+    /// measures precision and recall per case type. No hub or key needed.
+    #[command(
+        subcommand,
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --out ./samples
+  mhub samples evaluate --merchants 20000
+
+Exit codes:
+  0  done
+  1  the files could not be written, or the evaluation could not run
+  2  usage error"
+    )]
     Samples(SamplesCommand),
     /// Run the whole thing: serve, create keys, upload the samples, explain
     ///
     /// Opens the data directory, starts the hub in this process, creates one
     /// acquirer key per sample folder (ACQ01, ACQ02, …) and an analyst key,
     /// uploads every folder, prints what happened and commands to try, then
-    /// keeps serving until Ctrl-C. Running it again on the same data
-    /// directory replays the uploads.
-    ///
-    /// Example:
-    ///   mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --out ./samples
-    ///   mhub demo
-    #[command(verbatim_doc_comment)]
+    /// keeps serving until Ctrl-C. Use it to see the hub work in a minute;
+    /// running it again on the same data directory replays the uploads.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub demo
+  mhub demo --data-dir /tmp/mhub-demo --listen 127.0.0.1:9090 --samples ./samples --no-serve
+
+Exit codes:
+  0  stopped by Ctrl-C (or, with --no-serve, after the summary)
+  1  the hub could not start or an upload failed
+  2  usage error"
+    )]
     Demo(DemoArgs),
-    /// Rebuild every alert from the stored merchants, in this process
+    /// Rebuild the search index, fuzzy links and alerts from the store, in this process
     ///
     /// Opens the data directory and database directly (no HTTP, no key),
-    /// runs detection over every stored merchant in one transaction, and
-    /// prints how many merchants it read and each alert it raised, grew or
-    /// reopened. No changes means the stored alerts already equal a full
-    /// rebuild: incremental matching missed nothing. Alerts already right
-    /// are left untouched, so analysts' decisions stay.
+    /// rebuilds the candidate index and fuzzy links, runs detection over
+    /// every stored merchant in one transaction, and prints how many
+    /// merchants it read and each alert it raised, grew or reopened. No
+    /// changes means the stored alerts already equal a full rebuild:
+    /// incremental matching missed nothing. Alerts already right are left
+    /// untouched, so analysts' decisions stay. Use it after restoring a
+    /// backup without its index/ folder, or to check incremental matching.
     ///
     /// It can run while hubs serve on the same PostgreSQL database. On
     /// SQLite it can run next to a hub on the same data directory, waiting
     /// for the database's writer lock while the hub writes.
-    ///
-    /// Examples:
-    ///   mhub reindex --data-dir ./mhub-data
-    ///   mhub reindex --database-url postgres://mhub@db/mhub --data-dir /var/lib/mhub --json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub reindex --data-dir ./mhub-data
+  mhub reindex --database-url postgres://mhub@db.internal/mhub --data-dir /var/lib/mhub --json",
+            "
+
+Exit codes:
+  0  rebuilt (whether or not anything changed)
+  1  the data directory or database could not be opened, or the rebuild failed
+  2  usage error",
+            local_env!()
+        )
+    )]
     Reindex(ReindexArgs),
     /// Measure ingest, matching, rebuild, search and memory on generated data
     ///
@@ -213,16 +534,66 @@ pub enum Command {
     ///   memory          peak resident memory (VmHWM) of this process, which
     ///                   holds the generator, the client and the hub.
     ///
-    /// Generation time is reported but not part of any measure. Progress
-    /// goes to stderr, the report to stdout (one JSON object with --json).
-    /// SPEC §12 asks for figures at 100,000 and 1,000,000 merchants, with
-    /// the machine's core count (reported).
-    ///
-    /// Examples:
-    ///   mhub bench --merchants 100000
-    ///   mhub bench --merchants 1000000 --acquirers 12 --batch 10000 --json
-    #[command(verbatim_doc_comment)]
+    /// With --entries, also the blacklist: import, approvals, screening
+    /// latency and a feed pull. Generation time is reported but not part
+    /// of any measure. Progress goes to stderr, the report to stdout (one
+    /// JSON object with --json). SPEC §12 asks for figures at 100,000 and
+    /// 1,000,000 merchants, with the machine's core count (reported). Use
+    /// a release build; docs/performance.md has the figures.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub bench --merchants 100000
+  mhub bench --merchants 100000 --acquirers 12 --batch 10000 --searches 500 --entries 10000 --screens 1000 --json
+
+Exit codes:
+  0  measured
+  1  the run failed (the hub, an upload or a request)
+  2  usage error"
+    )]
     Bench(BenchArgs),
+    /// Print a shell completion script for bash, zsh or fish
+    ///
+    /// Writes to stdout a script that completes mhub's commands, flags and
+    /// their fixed values in your shell. Generated from the same definitions
+    /// that parse the command line, so it matches this mhub exactly; run it
+    /// again after an upgrade.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  # bash: print the script, or install it for every new shell
+  mhub completions bash
+  mhub completions bash > ~/.local/share/bash-completion/completions/mhub
+  # zsh: into a folder on $fpath; fish: into its completions folder
+  mhub completions zsh > ~/.zfunc/_mhub
+  mhub completions fish > ~/.config/fish/completions/mhub.fish
+
+In bash, `source <(mhub completions bash)` loads it into the running shell.
+
+Exit codes:
+  0  printed
+  2  usage error (an unknown shell)"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// `mhub completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `mhub completions` writes for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// GNU bash.
+    Bash,
+    /// The Z shell.
+    Zsh,
+    /// The friendly interactive shell.
+    Fish,
 }
 
 /// Where the hub keeps its data: shared by `serve`, `init` and `reindex`.
@@ -281,21 +652,56 @@ pub struct ReindexArgs {
 pub enum KeysCommand {
     /// Create a key and print it (shown once)
     ///
-    /// Example:
-    ///   mhub keys create --role acquirer --acquirer ACQ01 --label "ACQ01 batch upload" --json
-    #[command(verbatim_doc_comment)]
+    /// Use it to give a system or a person access: an acquirer's
+    /// onboarding system (role acquirer, bound to its code with
+    /// --acquirer), a risk analyst, another admin, or a member institution
+    /// that pulls the feed (subscriber). The secret is printed once and
+    /// only its hash is stored: hand it over at once.
+    ///
+    /// With --json: `{"key": "...", "key_id": "...", "role": "...", ...}`.
+    /// Needs an admin key.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub keys create --role acquirer --acquirer ACQ01 --label \"ACQ01 batch upload\" --json
+  mhub keys create --role analyst --label \"risk team: Li Na\"
+  mhub keys create --role subscriber --label \"Bank of Example feed mirror\" --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Create(KeysCreateArgs),
     /// List every key (never the secrets)
     ///
-    /// Example:
-    ///   mhub keys list --json
-    #[command(verbatim_doc_comment)]
+    /// Shows each key's id, role, acquirer, label, when it was created and
+    /// whether it was revoked or rotated (and when it expires). Use it to
+    /// find the id of a key to rotate or revoke. Needs an admin key.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub keys list
+  mhub keys list --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     List,
     /// Revoke a key by its id; requests with it fail from now on
     ///
-    /// Example:
-    ///   mhub keys revoke 0123456789ab
-    #[command(verbatim_doc_comment)]
+    /// Use it when a key leaked or its holder left: from now on the key is
+    /// refused with 401 key_revoked. To replace a key without an outage,
+    /// rotate it instead. Needs an admin key.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub keys revoke 0123456789ab",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Revoke {
         /// The key id (the 12 hex digits after `mhub_`).
         key_id: String,
@@ -304,11 +710,23 @@ pub enum KeysCommand {
     ///
     /// The old key keeps working for --grace seconds, so its holder can
     /// deploy the new one first; then it is refused with key_expired. An
-    /// admin key rotates any key; every key may rotate itself.
+    /// admin key rotates any key; every key may rotate itself, so an
+    /// acquirer rotates on its own schedule. Check with `mhub audit list
+    /// --key-id OLD` that the old key is no longer used.
     ///
-    /// Example:
-    ///   mhub keys rotate 0123456789ab --grace 86400 --json
-    #[command(verbatim_doc_comment)]
+    /// With --json: the new key and the old key's expiry.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  # an acquirer's own key, with a day to deploy the new one
+  MHUB_KEY=mhub_0123456789ab_secret mhub keys rotate 0123456789ab --grace 86400 --json
+  # the old key stops at once
+  mhub keys rotate 0123456789ab --grace 0",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Rotate {
         /// The key id (the 12 hex digits after `mhub_`).
         key_id: String,
@@ -350,22 +768,46 @@ pub struct RotateTokenKeyArgs {
 pub enum AuditCommand {
     /// List audit events, newest first
     ///
-    /// Analysts and admins read every event; an acquirer key reads its own
-    /// acquirer's keys' events only. Reading the log is itself logged.
-    ///
-    /// Examples:
-    ///   mhub audit list --action search --since 2026-12-01T00:00:00+08:00
-    ///   mhub audit list --key-id 0123456789ab --json
-    #[command(verbatim_doc_comment)]
+    /// Each event says who (key, role, acquirer), from where (the peer's
+    /// address), why (the purpose), what (action and target), and what the
+    /// hub answered. Analysts and admins read every event; an acquirer key
+    /// reads its own acquirer's keys' events only. Reading the log is
+    /// itself logged. Shows one page of --limit events; pass the last seq
+    /// as --before for the next.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  # who searched this week (an analyst's review of reads)
+  mhub audit list --action search --since 2026-12-01T00:00:00+08:00
+  # is the old key still in use after a rotation?
+  mhub audit list --key-id 0123456789ab --json
+  mhub audit list --acquirer ACQ02 --before 1200 --limit 500",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     List(AuditListArgs),
     /// Walk the whole hash chain and check every signature (analyst or admin)
     ///
-    /// Exit code 0 when the chain is whole, 1 at the first break (its seq
-    /// and reason are printed).
-    ///
-    /// Example:
-    ///   mhub audit verify --json
-    #[command(verbatim_doc_comment)]
+    /// Each event carries the hash of the one before and a signature by
+    /// the hub's signing key: an edited, inserted or deleted event breaks
+    /// the chain at its seq. Run it regularly (daily, say) and after
+    /// restoring a backup.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub audit verify
+  mhub audit verify --json
+
+Exit codes:
+  0  the chain is whole
+  1  a break was found (its seq and reason are printed), or the hub refused the request
+  2  usage error",
+            http_env!()
+        )
+    )]
     Verify,
 }
 
@@ -427,9 +869,18 @@ pub struct UploadArgs {
 pub enum BatchesCommand {
     /// List batches, newest first (an acquirer sees its own)
     ///
-    /// Example:
-    ///   mhub batches list --limit 20
-    #[command(verbatim_doc_comment)]
+    /// One row per batch: id, acquirer, format, rows, accepted, rejected,
+    /// when. Use it to see whether last night's upload arrived.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub batches list --limit 20
+  mhub batches list --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     List {
         /// How many batches to show (all when absent).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -437,9 +888,20 @@ pub enum BatchesCommand {
     },
     /// Show one batch's result, or with --issues every row error and warning
     ///
-    /// Example:
-    ///   mhub batches show 12 --issues
-    #[command(verbatim_doc_comment)]
+    /// The result is what the upload answered: counts, the first row
+    /// errors and warnings, the alerts raised. A result lists at most
+    /// 1,000 issues; --issues pages through all of them, to fix and resend
+    /// the rejected rows.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub batches show 12
+  mhub batches show 12 --issues --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Show {
         /// Batch id.
         id: i64,
@@ -455,10 +917,21 @@ pub enum BatchesCommand {
 pub enum MerchantsCommand {
     /// Show a merchant's current record, or its history
     ///
-    /// Example:
-    ///   mhub merchants show 898440358120001
-    ///   mhub merchants show 898440358120001 --acquirer ACQ02 --versions
-    #[command(verbatim_doc_comment)]
+    /// The record as stored: names and addresses in clear, identity,
+    /// phone and account numbers as masks, the terminals, photos and
+    /// verification findings. --versions lists every version the
+    /// acquirer's uploads made. An acquirer reads its own merchants;
+    /// analysts any, naming the acquirer.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub merchants show 898440358120001
+  mhub merchants show 898440358120001 --acquirer ACQ02 --versions --purpose periodic_review",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Show {
         /// The acquirer's merchant number.
         merchant_id: String,
@@ -480,14 +953,19 @@ pub enum MerchantsCommand {
     /// digits and Chinese numerals are folded): the best --limit hits come
     /// first, each with its relevance. Another acquirer's merchants show
     /// masked, without merchant numbers, to an acquirer key.
-    ///
-    /// Examples:
-    ///   mhub merchants search 11010519491231002X
-    ///   mhub merchants search "+86 138-0013-8000" --json
-    ///   mhub merchants search "SN: N5-000001"
-    ///   mhub merchants search 老王烟酒 --limit 5
-    ///   mhub merchants search "建设路五十七号"
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub merchants search 11010519491231002X
+  mhub merchants search \"+86 138-0013-8000\" --json
+  mhub merchants search \"SN: N5-000001\"
+  mhub merchants search 老王烟酒 --limit 5
+  mhub merchants search \"建设路五十七号\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Search {
         /// The identifier, name or address to look for.
         query: String,
@@ -508,12 +986,23 @@ pub enum TerminalsCommand {
     /// among the key's acquirer's merchants. A terminal seen farther from
     /// its merchant than the hub's tolerance raises or grows a
     /// terminal_relocated alert (移机). Each report gets its own result; a
-    /// refused one stores nothing. Exit code 1 when any report was refused.
-    ///
-    /// Examples:
-    ///   MHUB_KEY=mhub_… mhub terminals report samples/terminal_locations/ACQ01.jsonl
-    ///   mhub terminals report seen.jsonl --json
-    #[command(verbatim_doc_comment)]
+    /// refused one stores nothing. Send them as your terminal management
+    /// system collects them (hourly or daily). Needs an acquirer key.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  MHUB_KEY=mhub_0123456789ab_secret mhub terminals report samples/terminal_locations/ACQ01.jsonl
+  mhub terminals report seen.jsonl --json",
+            "
+
+Exit codes:
+  0  every report was stored
+  1  a report was refused (each has its own result), or the hub refused the request
+  2  usage error",
+            http_env!()
+        )
+    )]
     Report {
         /// The reports (JSON Lines, or one JSON array).
         file: PathBuf,
@@ -527,12 +1016,18 @@ pub enum PeopleCommand {
     ///
     /// Lists the merchants with the same legal-rep document, the merchants
     /// of other documents tied to it by linked one_person_many_merchants
-    /// alerts, those alerts, and how many acquirers are involved.
-    ///
-    /// Examples:
-    ///   mhub people show 898440358120001
-    ///   mhub people show 102610175420001 --acquirer ACQ02 --json
-    #[command(verbatim_doc_comment)]
+    /// alerts, those alerts, and how many acquirers are involved. An
+    /// acquirer sees other acquirers' merchants masked.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub people show 898440358120001
+  mhub people show 102610175420001 --acquirer ACQ02 --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Show {
         /// The acquirer's merchant number to start from.
         merchant_id: String,
@@ -549,40 +1044,70 @@ pub enum AlertsCommand {
     ///
     /// Analysts and admins see every alert; an acquirer key sees the alerts
     /// with at least one of its own merchants, other acquirers' merchant
-    /// numbers left out. With --json: one alert per line.
+    /// numbers left out. Use it for the analyst's work queue (--status
+    /// open) or an acquirer's daily pull of what concerns it (--since).
     ///
-    /// Examples:
-    ///   mhub alerts list --status open
-    ///   mhub alerts list --type one_person_many_merchants --since 2026-01-01T00:00:00Z --json
-    ///   mhub alerts list --acquirer ACQ02 --limit 20
-    #[command(verbatim_doc_comment)]
+    /// With --json: one alert per line, with at least id, type, subtype,
+    /// members ([{"acquirer", "merchant_id"}]), score and status.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub alerts list --status open
+  mhub alerts list --type one_person_many_merchants --since 2026-01-01T00:00:00Z --json
+  mhub alerts list --acquirer ACQ02 --limit 20",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     List(AlertsListArgs),
     /// Show one alert: members, evidence and history
     ///
-    /// Example:
-    ///   mhub alerts show 42
-    #[command(verbatim_doc_comment)]
+    /// The evidence says which fields matched (masked values, similarity
+    /// scores, the explanation of each fuzzy link); the history says who
+    /// confirmed, dismissed or reopened it, and why.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub alerts show 42
+  mhub alerts show 42 --json --purpose investigation",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Show {
         /// Alert id.
         id: i64,
     },
     /// Confirm an alert: the finding is real (analyst or admin key)
     ///
-    /// Prints the updated alert.
-    ///
-    /// Example:
-    ///   mhub alerts confirm 42 --reason "same controller, confirmed by phone interview"
-    #[command(verbatim_doc_comment)]
+    /// Records who confirmed it, when and why; the acquirers concerned
+    /// see the decision. Prints the updated alert.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub alerts confirm 42 --reason \"same controller, confirmed by phone interview\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Confirm(AlertsDecisionArgs),
     /// Dismiss an alert: not a risk (analyst or admin key)
     ///
     /// The dismissal is remembered: the same members with the same evidence
     /// do not raise the alert again; new evidence reopens it. Prints the
     /// updated alert.
-    ///
-    /// Example:
-    ///   mhub alerts dismiss 42 --reason "family business, verified on site"
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub alerts dismiss 42 --reason \"family business, verified on site\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Dismiss(AlertsDecisionArgs),
 }
 
@@ -639,26 +1164,51 @@ pub enum BlacklistCommand {
     /// "external_ref" and importing the file again adds nothing. Identity,
     /// phone and account numbers are tokenised by the hub and never kept in
     /// clear; prefer --file to flags for them (flags stay in shell history).
-    ///
-    /// Examples:
-    ///   mhub blacklist report --subject-type terminal --sn 2Q921947361552 --reason skimming --penalty terminate --evidence "改装终端，已回收"
-    ///   mhub blacklist report --file samples/blacklist.jsonl --json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist report --subject-type terminal --sn 2Q921947361552 --reason skimming --penalty terminate --evidence \"改装终端，已回收\"
+  mhub blacklist report --file samples/blacklist.jsonl --json
+
+Exit codes:
+  0  every entry was reported (or was a duplicate of one already reported)
+  1  an entry was invalid (each line has its result), or the hub refused the request
+  2  usage error",
+            http_env!()
+        )
+    )]
     Report(Box<BlacklistReportArgs>),
     /// List entries, newest first
     ///
-    /// Members see active and removed entries and their own reports; analysts see all.
-    ///
-    /// Examples:
-    ///   mhub blacklist list --status active
-    ///   mhub blacklist list --status reported --json
-    #[command(verbatim_doc_comment)]
+    /// Members see active and removed entries and their own reports;
+    /// analysts see all, so `--status reported` is their review queue.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist list --status active
+  mhub blacklist list --status reported --json
+  mhub blacklist list --subject-type terminal --reporter ACQ01 --limit 50",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     List(BlacklistListArgs),
     /// Show one entry with its transitions
     ///
-    /// Example:
-    ///   mhub blacklist show 12
-    #[command(verbatim_doc_comment)]
+    /// The subject (tokens and masks), reason, penalty, expiry, evidence
+    /// (for analysts and the reporter), and every transition.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist show 12
+  mhub blacklist show 12 --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Show {
         /// Entry id.
         id: i64,
@@ -668,31 +1218,58 @@ pub enum BlacklistCommand {
     /// Every stored merchant of every acquirer and every screen of the
     /// retention period is screened against it at once; what it finds is a
     /// blacklist_hit alert. The approving key must not be the reporting one.
-    ///
-    /// Example:
-    ///   mhub blacklist approve 12 --note "公安机关协查函核实"
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist approve 12 --note \"公安机关协查函核实\"
+  mhub blacklist approve 12 --note \"confirmed with the reporting acquirer\" --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Approve(BlacklistNoteArgs),
     /// Reject a reported entry (analyst key)
     ///
-    /// Example:
-    ///   mhub blacklist reject 12 --note "证据不足"
-    #[command(verbatim_doc_comment)]
+    /// The entry is never published; the reporter sees the note.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist reject 12 --note \"证据不足\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Reject(BlacklistNoteArgs),
     /// Remove an active entry: appeal upheld, or listed in error (analyst key)
     ///
     /// The removal is published; the entry and its history stay. Expiry is
     /// the hub's own (it removes lapsed entries by itself).
-    ///
-    /// Example:
-    ///   mhub blacklist remove 12 --removal appeal_upheld --note "申诉成立，复核无套现"
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist remove 12 --removal appeal_upheld --note \"申诉成立，复核无套现\"
+  mhub blacklist remove 12 --removal error --note \"wrong terminal SN reported\"",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     Remove(BlacklistRemoveArgs),
     /// Show who moved an entry from status to status, when and why
     ///
-    /// Example:
-    ///   mhub blacklist history 12
-    #[command(verbatim_doc_comment)]
+    /// Use it to answer an appeal or an audit question about one entry.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub blacklist history 12
+  mhub blacklist history 12 --json",
+            http_exit!(),
+            http_env!()
+        )
+    )]
     History {
         /// Entry id.
         id: i64,
@@ -820,24 +1397,41 @@ pub enum FeedCommand {
     /// pull resumes where it stopped. A refused event (feed_gap, feed_fork,
     /// feed_tampered, feed_bad_signature, feed_malformed) or a hub behind
     /// the mirror (feed_rewound) undoes the whole run, leaving the mirror
-    /// as it was, and exits 1. With a subscriber (or admin) key the token
-    /// key that `mhub feed screen` needs is stored too.
-    ///
-    /// Examples:
-    ///   MHUB_KEY=mhub_… mhub feed pull --hub https://hub.example.org --mirror feed.mirror --key-id 3f2a9c0d5e8b7a61
-    ///   mhub feed pull --mirror feed.mirror --json
-    #[command(verbatim_doc_comment)]
-    // The example URL is for --help, where a Markdown link would read badly.
-    #[allow(rustdoc::bare_urls)]
+    /// as it was. With a subscriber (or admin) key the token key that
+    /// `mhub feed screen` needs is stored too. Run it on a schedule (every
+    /// few minutes) to keep the mirror current.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  MHUB_KEY=mhub_0123456789ab_secret mhub feed pull --hub https://hub.example.org --mirror feed.mirror --key-id 3f2a9c0d5e8b7a61
+  mhub feed pull --mirror feed.mirror --json
+
+Exit codes:
+  0  the mirror is up to date with the hub
+  1  an event was refused (the mirror is left as it was), the hub refused the request, or the
+     mirror is unreadable
+  2  usage error",
+            http_env!()
+        )
+    )]
     Pull(FeedPullArgs),
     /// Verify a mirror from its first event: chain and every signature
     ///
-    /// Prints the head, the number of events and the active entries; exits
-    /// 1 naming the first event that fails, with its code.
-    ///
-    /// Example:
-    ///   mhub feed verify --mirror feed.mirror --json
-    #[command(verbatim_doc_comment)]
+    /// Prints the head, the number of events and the active entries. Use
+    /// it after restoring or copying a mirror file; `feed screen` checks
+    /// the mirror the same way before it screens.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub feed verify --mirror feed.mirror
+  mhub feed verify --mirror feed.mirror --json
+
+Exit codes:
+  0  the mirror verifies
+  1  an event fails (its seq and code are printed), or the mirror is unreadable
+  2  usage error"
+    )]
     Verify(FeedMirrorArgs),
     /// Screen a batch against the mirror, offline
     ///
@@ -845,12 +1439,19 @@ pub enum FeedCommand {
     /// Identifiers are tokenised with the mirror's token key, the mirror is
     /// verified and replayed, and every record is screened as
     /// `mhub screen` does online: one result per record (with --json, the
-    /// same JSON objects). Exit code 0 whenever the batch was screened, even
-    /// with blocked records; 1 for an unreadable batch or a bad mirror.
-    ///
-    /// Example:
-    ///   mhub feed screen --mirror feed.mirror prospects.jsonl --json
-    #[command(verbatim_doc_comment)]
+    /// same JSON objects). No network and no key: a member screens its own
+    /// prospects without sending them to the hub.
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub feed screen --mirror feed.mirror prospects.jsonl
+  mhub feed screen --mirror feed.mirror prospects.jsonl --json
+
+Exit codes:
+  0  the batch was screened, even with blocked records
+  1  the batch is unreadable, or the mirror fails verification or has no token key
+  2  usage error"
+    )]
     Screen(FeedScreenArgs),
 }
 
@@ -894,12 +1495,21 @@ pub struct FeedScreenArgs {
 pub enum SamplesCommand {
     /// Write deterministic sample batches, one folder per acquirer
     ///
-    /// Besides the batches: planted cases, hard negatives, blacklist
-    /// entries and their truth (truth.json).
-    ///
-    /// Example:
-    ///   mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --photos --invalid-rows 5 --out ./samples
-    #[command(verbatim_doc_comment)]
+    /// Besides the batches: terminal location reports, planted cases, hard
+    /// negatives, blacklist entries and their truth (truth.json). The same
+    /// options always write the same bytes. Use it to try the hub, or to
+    /// make test data of a size you choose (no hub needed).
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub samples generate --merchants 2000 --acquirers 3 --seed 7 --photos --invalid-rows 5 --out ./samples
+  mhub samples generate --merchants 240 --acquirers 3 --seed 42 --photos --out samples
+
+Exit codes:
+  0  written
+  1  the folder could not be written
+  2  usage error"
+    )]
     Generate(SamplesGenerateArgs),
     /// Measure the hub's accuracy on generated data against its truth file
     ///
@@ -925,13 +1535,18 @@ pub enum SamplesCommand {
     /// hard negatives flagged per kind, and the alerts that match no case
     /// (false positives) and the cases no alert matches, for debugging.
     /// A case type with no alert at all is named under the table.
-    /// Exit code 0 whenever the evaluation ran, whatever the scores.
-    ///
-    /// Examples:
-    ///   mhub samples evaluate
-    ///   mhub samples evaluate --merchants 240 --acquirers 3 --seed 42 --json
-    ///   mhub samples evaluate --photos --keep ./eval
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = "Examples:
+  mhub samples evaluate
+  mhub samples evaluate --merchants 240 --acquirers 3 --seed 42 --json
+  mhub samples evaluate --photos --keep ./eval
+
+Exit codes:
+  0  the evaluation ran, whatever the scores
+  1  it could not run (generation, the hub, an upload)
+  2  usage error"
+    )]
     Evaluate(SamplesEvaluateArgs),
 }
 

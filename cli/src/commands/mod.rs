@@ -7,6 +7,7 @@ mod batches;
 mod bench;
 mod bench_screening;
 mod blacklist;
+mod completions;
 mod demo;
 mod evaluate;
 mod feed;
@@ -98,6 +99,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args).await,
         Command::Reindex(args) => reindex::run(args, &context).await,
         Command::Bench(args) => bench::run(args, &context).await,
+        Command::Completions(args) => completions::run(args),
     }
 }
 

@@ -13,6 +13,10 @@
 //! - `feed`: `feed pull | verify | screen`, a member's mirror of the signed
 //!   feed, tampering on the wire, offline screening equal to online;
 //! - `bench`: `bench`, the shape of its report on a small run;
+//! - `integration_docs`: every bash and python block of docs/integration.md
+//!   run against a live hub;
+//! - `help`: every command's `--help` has its about, examples (each one
+//!   parsed) and exit codes; `completions`: the shell completion scripts;
 //! - `crash`: kill -9 during a large upload, and at random points during
 //!   uploads and blacklist approvals, loses nothing acknowledged;
 //! - `load`: the acquirer clients of the reliability tests (uploads that
@@ -32,12 +36,15 @@ mod alerts;
 mod audit;
 mod bench;
 mod blacklist;
+mod completions;
 mod concurrency;
 mod crash;
 mod evaluate;
 mod feed;
+mod help;
 mod helpers;
 mod init;
+mod integration_docs;
 mod keys;
 mod leaks;
 mod load;
