@@ -747,11 +747,22 @@ pub enum KeysCommand {
     /// same PostgreSQL before starting them (a hub with the old key refuses
     /// to start). Subscribers get the new key with their next `mhub feed
     /// pull`. See docs/security.md, "The token key".
-    ///
-    /// Examples:
-    ///   mhub keys rotate-token-key --data-dir /var/lib/mhub
-    ///   mhub keys rotate-token-key --data-dir /var/lib/mhub --database-url postgres://mhub@db/mhub --json
-    #[command(verbatim_doc_comment)]
+    #[command(
+        verbatim_doc_comment,
+        after_long_help = concat!(
+            "Examples:
+  mhub keys rotate-token-key --data-dir /var/lib/mhub
+  mhub keys rotate-token-key --data-dir /var/lib/mhub --database-url postgres://mhub@db.internal/mhub --json",
+            "
+
+Exit codes:
+  0  rotated, and the rebuild changed no alert
+  1  refused (a hub serves the directory, the key does not match the database) or failed;
+     or rotated but the rebuild changed an alert (a token the rotation missed)
+  2  usage error",
+            local_env!()
+        )
+    )]
     RotateTokenKey(RotateTokenKeyArgs),
 }
 

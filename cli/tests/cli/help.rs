@@ -145,11 +145,12 @@ fn every_command_has_an_about_a_long_about_examples_and_exit_codes() {
 
 /// Commands that run on their own, without a hub to talk to: every other
 /// command must name the environment that points it at one.
-const LOCAL: [&str; 11] = [
+const LOCAL: [&str; 12] = [
     "mhub serve",
     "mhub init",
     "mhub demo",
     "mhub reindex",
+    "mhub keys rotate-token-key",
     "mhub bench",
     "mhub samples",
     "mhub samples generate",
