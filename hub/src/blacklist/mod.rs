@@ -225,6 +225,7 @@ impl Blacklist {
             }
             Role::Analyst | Role::Admin => Ok(named.unwrap_or(ASSOCIATION).to_owned()),
             Role::Subscriber => Err(BlacklistError::Forbidden(SUBSCRIBERS_DO_NOT_REPORT)),
+            Role::Metrics => Err(BlacklistError::Forbidden("metrics keys read metrics only")),
         }
     }
 
@@ -703,6 +704,9 @@ impl Blacklist {
                 return Err(BlacklistError::Forbidden(
                     "subscribers read the blacklist through the feed",
                 ));
+            }
+            Role::Metrics => {
+                return Err(BlacklistError::Forbidden("metrics keys read metrics only"));
             }
             Role::Acquirer => filter.visible_to = principal.acquirer.clone(),
             Role::Analyst | Role::Admin => filter.visible_to = None,

@@ -172,6 +172,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 "key rotation",
                 include_str!("../../../migrations/sqlite/0006_key_rotation.sql"),
             ),
+            (
+                7,
+                "metrics role",
+                include_str!("../../../migrations/sqlite/0007_metrics_role.sql"),
+            ),
         ],
         (Backend::Postgres, Schema::Hub) => &[
             (
@@ -208,6 +213,11 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 7,
                 "audit",
                 include_str!("../../../migrations/postgres/0007_audit.sql"),
+            ),
+            (
+                8,
+                "metrics role",
+                include_str!("../../../migrations/postgres/0008_metrics_role.sql"),
             ),
         ],
     };
