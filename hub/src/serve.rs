@@ -15,15 +15,18 @@
 //!   store's acquire timeout.
 //!
 //! Each request carries the peer's address as a [`Peer`] extension, which
-//! the audit log records.
+//! the audit log records. Each answer is counted in the HTTP metrics, by
+//! route template and status: this is the one place that sees every
+//! answer, warp's own refusals included.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use warp::http;
 
 use anyhow::Context as _;
@@ -37,6 +40,8 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tower_service::Service;
+
+use crate::metrics::Metrics;
 
 /// The peer's address, attached to every request.
 #[derive(Debug, Clone, Copy)]
@@ -74,20 +79,25 @@ pub fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> 
     Ok(Arc::new(config))
 }
 
-/// Adds [`Peer`] to each request before warp sees it.
+/// Adds [`Peer`] to each request before warp sees it, and counts its
+/// answer (see the module documentation).
 #[derive(Clone)]
-struct WithPeer<S> {
+struct PerRequest<S> {
     inner: S,
     peer: SocketAddr,
+    metrics: Metrics,
 }
 
-impl<S, B> Service<http::Request<B>> for WithPeer<S>
+impl<S, B, RB> Service<http::Request<B>> for PerRequest<S>
 where
-    S: Service<http::Request<B>>,
+    S: Service<http::Request<B>, Response = http::Response<RB>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    RB: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -95,17 +105,29 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         request.extensions_mut().insert(Peer(self.peer));
-        self.inner.call(request)
+        // The template, never the raw path: paths name merchants and keys.
+        let route = crate::api::route_template(request.uri().path());
+        let started = Instant::now();
+        let inner = self.inner.call(request);
+        let metrics = self.metrics.clone();
+        Box::pin(async move {
+            let answered = inner.await;
+            if let Ok(response) = &answered {
+                metrics.http_request(route, response.status().as_u16(), started.elapsed());
+            }
+            answered
+        })
     }
 }
 
 /// Serve `filter` on `listener` until `shutdown` completes, then let open
-/// requests finish.
+/// requests finish. Every answer is counted in `metrics`.
 pub async fn serve<F>(
     listener: TcpListener,
     filter: F,
     tls: Option<Arc<ServerConfig>>,
     timeouts: Timeouts,
+    metrics: Metrics,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     F: warp::Filter + Clone + Send + Sync + 'static,
@@ -127,9 +149,10 @@ pub async fn serve<F>(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(WithPeer {
+        let service = TowerToHyperService::new(PerRequest {
             inner: warp::service(filter.clone()),
             peer,
+            metrics: metrics.clone(),
         });
         let mut builder = Builder::new(TokioExecutor::new());
         builder

@@ -17,6 +17,7 @@ use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::ingest::IngestError;
 use crate::linking::LinkError;
+use crate::metrics::MetricsError;
 use crate::store::StoreError;
 
 /// An error answer.
@@ -174,6 +175,17 @@ impl From<AuditError> for ApiError {
                     "the audit log cannot be written; retry later",
                 )
             }
+        }
+    }
+}
+
+impl From<MetricsError> for ApiError {
+    fn from(error: MetricsError) -> Self {
+        match error {
+            MetricsError::Store(store) | MetricsError::Linking(LinkError::Store(store)) => {
+                store.into()
+            }
+            other => ApiError::internal(&other),
         }
     }
 }

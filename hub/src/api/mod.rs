@@ -10,8 +10,10 @@ mod feed;
 mod health;
 mod keys;
 mod merchants;
+mod metrics;
 mod screen;
 mod search;
+mod templates;
 mod verify;
 pub mod views;
 
@@ -29,6 +31,7 @@ pub use alerts::DecisionRequest;
 pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
 pub use keys::RotateRequest;
+pub use templates::{ROUTES, UNMATCHED, route_template};
 
 /// Every route of the hub, with errors mapped to JSON.
 pub fn routes(
@@ -51,7 +54,8 @@ pub fn routes(
             .or(audit::routes(state.clone()).boxed())
             .or(me(state.clone()).boxed()),
     );
-    health::routes(state)
+    health::routes(state.clone())
+        .or(metrics::routes(state))
         .or(v1)
         .recover(error::recover)
         .with(warp::log::custom(|info| {

@@ -36,6 +36,7 @@ use crate::clock;
 use crate::config::BlacklistPolicy;
 use crate::ingest::{BatchIssue, RowContext};
 use crate::linking::Linker;
+use crate::metrics::Metrics;
 use crate::screening::ReplicaHandle;
 use crate::store::{
     EntryChange, EntryFilter, EntryRow, NewEntry, Store, StoreError, TransitionRow,
@@ -145,6 +146,8 @@ pub struct Blacklist {
     policy: Arc<BlacklistPolicy>,
     linker: Linker,
     replica: ReplicaHandle,
+    /// Counts the `blacklist_hit` alerts approvals raise.
+    metrics: Metrics,
 }
 
 /// Reporter name of entries analysts report for the association.
@@ -192,6 +195,7 @@ impl Blacklist {
         policy: BlacklistPolicy,
         linker: Linker,
         replica: ReplicaHandle,
+        metrics: Metrics,
     ) -> Blacklist {
         Blacklist {
             store,
@@ -200,6 +204,7 @@ impl Blacklist {
             policy: Arc::new(policy),
             linker,
             replica,
+            metrics,
         }
     }
 
@@ -458,6 +463,7 @@ impl Blacklist {
         )
         .await?;
         tx.commit().await?;
+        self.metrics.alerts_changed(&retro.alert);
         self.replica.catch_up(&self.store).await?;
         Ok(Approval {
             entry: self.show(principal, id).await?,

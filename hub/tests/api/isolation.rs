@@ -54,6 +54,8 @@ fn table() -> Vec<Row> {
     let empty_note = json!({"note": ""});
     vec![
         get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200]),
+        // Metrics: the hub's health for the association and its scraper.
+        get("/metrics", "/metrics", [200, 200, 403, 403, 403, 200]),
         // A metrics key reads /metrics and nothing else, not even who it is.
         get("/v1/me", "/v1/me", [200, 200, 200, 200, 200, 403]),
         // Batches: an acquirer reads its own only.
@@ -261,7 +263,12 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 .map(|(_, m)| m.to_uppercase())
                 .unwrap();
             let path = segments.join("/");
-            let prefix = if path == "healthz" { "/" } else { "/v1/" };
+            // Outside /v1: the probes an orchestrator and a scraper call.
+            let prefix = if path == "healthz" || path == "metrics" {
+                "/"
+            } else {
+                "/v1/"
+            };
             routes.insert((method, format!("{prefix}{path}")));
         }
     }
@@ -286,6 +293,28 @@ fn the_table_covers_every_route_the_hub_serves() {
         stale.is_empty(),
         "rows for routes that do not exist: {stale:?}"
     );
+}
+
+#[test]
+fn every_route_has_a_template_for_logs_and_metrics() {
+    // The access log and the HTTP metrics name a request by its route's
+    // template (`hub::api::ROUTES`), matched against the path; a route the
+    // table lacks would be counted as `unmatched`.
+    let templates: BTreeSet<String> = hub::api::ROUTES
+        .iter()
+        .map(|template| {
+            template
+                .split('/')
+                .map(|s| if s.starts_with('{') { "{}" } else { s })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    let served: BTreeSet<String> = routes_in_source()
+        .into_iter()
+        .map(|(_, route)| route)
+        .collect();
+    assert_eq!(templates, served);
 }
 
 async fn every_endpoint_answers_each_role_as_the_table_says(backend: Backend) {

@@ -12,6 +12,7 @@ mod health;
 mod isolation;
 mod keys;
 mod merchants;
+mod metrics;
 mod screening;
 mod security;
 mod verification;
