@@ -15,9 +15,13 @@
 //!   store's acquire timeout.
 //!
 //! Each request carries the peer's address as a [`Peer`] extension, which
-//! the audit log records. Each answer is counted in the HTTP metrics, by
-//! route template and status: this is the one place that sees every
-//! answer, warp's own refusals included.
+//! the audit log records. Each is also served under its request id
+//! ([`crate::request_id`]): a `request` span (id, method, route template)
+//! around all of its handling, so every log line written meanwhile carries
+//! them; the id in the answer's `X-Request-Id` header; and, once answered,
+//! one access log line and the HTTP metrics. This is the one place that
+//! sees every answer, warp's own refusals included, and the only place that
+//! can put the whole of warp's handling inside a span and a task-local.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,6 +31,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 use warp::http;
 
 use anyhow::Context as _;
@@ -42,6 +47,7 @@ use tokio_rustls::rustls::ServerConfig;
 use tower_service::Service;
 
 use crate::metrics::Metrics;
+use crate::request_id::{self, RequestId};
 
 /// The peer's address, attached to every request.
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +85,8 @@ pub fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> 
     Ok(Arc::new(config))
 }
 
-/// Adds [`Peer`] to each request before warp sees it, and counts its
-/// answer (see the module documentation).
+/// Adds [`Peer`] to each request before warp sees it, and serves the
+/// request under its id (see the module documentation).
 #[derive(Clone)]
 struct PerRequest<S> {
     inner: S,
@@ -105,15 +111,36 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         request.extensions_mut().insert(Peer(self.peer));
+        let id = RequestId::for_request(
+            request
+                .headers()
+                .get(request_id::HEADER)
+                .map(http::HeaderValue::as_bytes),
+        );
         // The template, never the raw path: paths name merchants and keys.
         let route = crate::api::route_template(request.uri().path());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %request.method(),
+            route,
+        );
         let started = Instant::now();
-        let inner = self.inner.call(request);
+        // warp starts a filter's work in `call`: that is part of the request.
+        let inner = span.in_scope(|| id.clone().sync_scope(|| self.inner.call(request)));
         let metrics = self.metrics.clone();
         Box::pin(async move {
-            let answered = inner.await;
-            if let Ok(response) = &answered {
-                metrics.http_request(route, response.status().as_u16(), started.elapsed());
+            let mut answered = id.clone().scope(inner).instrument(span.clone()).await;
+            if let Ok(response) = &mut answered {
+                // A sane client id or our hex: always a valid header value.
+                if let Ok(value) = http::HeaderValue::from_str(id.as_str()) {
+                    response.headers_mut().insert(request_id::HEADER, value);
+                }
+                let status = response.status().as_u16();
+                let elapsed = started.elapsed();
+                metrics.http_request(route, status, elapsed);
+                let duration_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
+                span.in_scope(|| tracing::info!(status, duration_ms, "request"));
             }
             answered
         })

@@ -54,20 +54,12 @@ pub fn routes(
             .or(audit::routes(state.clone()).boxed())
             .or(me(state.clone()).boxed()),
     );
+    // The access log line, the request id and the HTTP metrics are the
+    // accept loop's (`crate::serve`): it sees every answer, these included.
     health::routes(state.clone())
         .or(metrics::routes(state))
         .or(v1)
         .recover(error::recover)
-        .with(warp::log::custom(|info| {
-            // Paths carry merchant numbers at most, never sensitive values.
-            tracing::info!(
-                method = %info.method(),
-                path = info.path(),
-                status = info.status().as_u16(),
-                elapsed_ms = info.elapsed().as_millis() as u64,
-                "request"
-            );
-        }))
 }
 
 /// Pass the shared state into a handler.

@@ -13,6 +13,7 @@ mod isolation;
 mod keys;
 mod merchants;
 mod metrics;
+mod request_id;
 mod screening;
 mod security;
 mod verification;
