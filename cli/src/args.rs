@@ -851,7 +851,7 @@ pub struct AuditListArgs {
 /// `mhub keys create`.
 #[derive(Debug, Args)]
 pub struct KeysCreateArgs {
-    /// acquirer, analyst, admin or subscriber.
+    /// acquirer, analyst, admin, subscriber or metrics (reads GET /metrics only).
     #[arg(long, value_name = "ROLE")]
     pub role: Role,
     /// The acquirer code an acquirer key is bound to (required for acquirer keys only).

@@ -8,7 +8,10 @@
 //!   upload → validated, tokenised merchant versions), [`linking`] (fuzzy
 //!   links between merchants through the candidate index), [`alerts`] (cases
 //!   found across acquirers, raised as batches arrive);
-//! - [`store`]: every SQL statement, one code path for SQLite and PostgreSQL.
+//! - [`store`]: every SQL statement, one code path for SQLite and PostgreSQL;
+//! - beside them: [`metrics`] (the registry `GET /metrics` encodes, counted
+//!   into by the domain modules) and [`request_id`] (the id every request's
+//!   log lines, answer header and error body carry).
 //!
 //! Key design choice: raw payment-sensitive values never get past
 //! [`ingest`]'s validator; everything after it, the store included, sees only
@@ -25,6 +28,8 @@ pub mod data_dir;
 pub mod digest;
 pub mod ingest;
 pub mod linking;
+pub mod metrics;
+pub mod request_id;
 pub mod screening;
 pub mod search;
 pub mod serve;

@@ -54,6 +54,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use matcher::{CandidateIndex, CandidateIndexError, FuzzyRecord, MerchantRecord, Rule};
@@ -97,6 +98,10 @@ pub enum LinkError {
 pub struct Linker {
     derived: Arc<Mutex<Derived>>,
     progress: Arc<tokio::sync::Mutex<Progress>>,
+    /// The batch id the index last committed at (0: none), kept beside the
+    /// index so a metrics scrape reads it without waiting for the index
+    /// lock, which a batch holds while it scores a slice.
+    committed_at: Arc<AtomicU64>,
     /// The folder of a private index ([`Linker::private`]), removed with
     /// the last clone.
     _private: Option<Arc<tempfile::TempDir>>,
@@ -175,7 +180,11 @@ impl Linker {
     }
 
     fn with_index(index: CandidateIndex, private: Option<Arc<tempfile::TempDir>>) -> Linker {
+        // An index that cannot say is treated as having recorded nothing,
+        // as `catch_up` treats it.
+        let committed_at = index.committed_sequence().ok().flatten().unwrap_or(0);
         Linker {
+            committed_at: Arc::new(AtomicU64::new(committed_at)),
             derived: Arc::new(Mutex::new(Derived {
                 index,
                 records: HashMap::new(),
@@ -194,12 +203,35 @@ impl Linker {
         F: FnOnce(&mut Derived) -> Result<T, LinkError> + Send + 'static,
     {
         let derived = self.derived.clone();
+        // The blocking thread logs under the request that asked.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             let mut derived = derived.lock().map_err(|_| LinkError::Poisoned)?;
             work(&mut derived)
         })
         .await
         .map_err(|e| LinkError::Task(e.to_string()))?
+    }
+
+    /// Commit the index as current with batch `batch_id`.
+    async fn commit_at(&self, batch_id: i64) -> Result<(), LinkError> {
+        let sequence = batch_id.max(0) as u64;
+        self.with(move |derived| Ok(derived.index.commit_at(sequence)?))
+            .await?;
+        self.committed_at.store(sequence, Ordering::Release);
+        Ok(())
+    }
+
+    /// How many stored batches the index has not caught up with: those
+    /// after the one it last committed at. Another hub's batches on the
+    /// same PostgreSQL count until this hub's next catch-up (before its next
+    /// batch); a batch of this hub between its database commit and its
+    /// index commit counts for that moment.
+    pub async fn lag(&self, store: &Store) -> Result<i64, LinkError> {
+        let committed_at = self.committed_at.load(Ordering::Acquire);
+        let after = i64::try_from(committed_at).unwrap_or(i64::MAX);
+        Ok(store.count_batches_after(after).await?)
     }
 
     /// Bring the index up to date with the store (see the module
@@ -243,8 +275,7 @@ impl Linker {
         })
         .await?;
         indexed += self.index_written_after(store, since).await?;
-        self.with(move |derived| Ok(derived.index.commit_at(last as u64)?))
-            .await?;
+        self.commit_at(last).await?;
         progress.dirty.clear();
         if indexed > 0 {
             tracing::info!(since, last, indexed, "candidate index caught up");
@@ -291,8 +322,7 @@ impl Linker {
         let last = store.last_batch_id().await?;
         self.with(|derived| Ok(derived.clear()?)).await?;
         self.index_written_after(store, 0).await?;
-        self.with(move |derived| Ok(derived.index.commit_at(last as u64)?))
-            .await?;
+        self.commit_at(last).await?;
         progress.dirty.clear();
 
         tx.clear_links().await?;
@@ -452,9 +482,7 @@ impl LinkSession {
 
     /// The batch committed: record that the index is current with it.
     pub async fn committed(mut self, batch_id: i64) -> Result<(), LinkError> {
-        self.linker
-            .with(move |derived| Ok(derived.index.commit_at(batch_id as u64)?))
-            .await?;
+        self.linker.commit_at(batch_id).await?;
         self.progress.dirty.clear();
         Ok(())
     }

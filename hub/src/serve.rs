@@ -15,15 +15,23 @@
 //!   store's acquire timeout.
 //!
 //! Each request carries the peer's address as a [`Peer`] extension, which
-//! the audit log records.
+//! the audit log records. Each is also served under its request id
+//! ([`crate::request_id`]): a `request` span (id, method, route template)
+//! around all of its handling, so every log line written meanwhile carries
+//! them; the id in the answer's `X-Request-Id` header; and, once answered,
+//! one access log line and the HTTP metrics. This is the one place that
+//! sees every answer, warp's own refusals included, and the only place that
+//! can put the whole of warp's handling inside a span and a task-local.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tracing::Instrument;
 use warp::http;
 
 use anyhow::Context as _;
@@ -37,6 +45,9 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tower_service::Service;
+
+use crate::metrics::Metrics;
+use crate::request_id::{self, RequestId};
 
 /// The peer's address, attached to every request.
 #[derive(Debug, Clone, Copy)]
@@ -74,20 +85,25 @@ pub fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> 
     Ok(Arc::new(config))
 }
 
-/// Adds [`Peer`] to each request before warp sees it.
+/// Adds [`Peer`] to each request before warp sees it, and serves the
+/// request under its id (see the module documentation).
 #[derive(Clone)]
-struct WithPeer<S> {
+struct PerRequest<S> {
     inner: S,
     peer: SocketAddr,
+    metrics: Metrics,
 }
 
-impl<S, B> Service<http::Request<B>> for WithPeer<S>
+impl<S, B, RB> Service<http::Request<B>> for PerRequest<S>
 where
-    S: Service<http::Request<B>>,
+    S: Service<http::Request<B>, Response = http::Response<RB>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    RB: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -95,17 +111,50 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         request.extensions_mut().insert(Peer(self.peer));
-        self.inner.call(request)
+        let id = RequestId::for_request(
+            request
+                .headers()
+                .get(request_id::HEADER)
+                .map(http::HeaderValue::as_bytes),
+        );
+        // The template, never the raw path: paths name merchants and keys.
+        let route = crate::api::route_template(request.uri().path());
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %request.method(),
+            route,
+        );
+        let started = Instant::now();
+        // warp starts a filter's work in `call`: that is part of the request.
+        let inner = span.in_scope(|| id.clone().sync_scope(|| self.inner.call(request)));
+        let metrics = self.metrics.clone();
+        Box::pin(async move {
+            let mut answered = id.clone().scope(inner).instrument(span.clone()).await;
+            if let Ok(response) = &mut answered {
+                // A sane client id or our hex: always a valid header value.
+                if let Ok(value) = http::HeaderValue::from_str(id.as_str()) {
+                    response.headers_mut().insert(request_id::HEADER, value);
+                }
+                let status = response.status().as_u16();
+                let elapsed = started.elapsed();
+                metrics.http_request(route, status, elapsed);
+                let duration_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
+                span.in_scope(|| tracing::info!(status, duration_ms, "request"));
+            }
+            answered
+        })
     }
 }
 
 /// Serve `filter` on `listener` until `shutdown` completes, then let open
-/// requests finish.
+/// requests finish. Every answer is counted in `metrics`.
 pub async fn serve<F>(
     listener: TcpListener,
     filter: F,
     tls: Option<Arc<ServerConfig>>,
     timeouts: Timeouts,
+    metrics: Metrics,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) where
     F: warp::Filter + Clone + Send + Sync + 'static,
@@ -127,9 +176,10 @@ pub async fn serve<F>(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(WithPeer {
+        let service = TowerToHyperService::new(PerRequest {
             inner: warp::service(filter.clone()),
             peer,
+            metrics: metrics.clone(),
         });
         let mut builder = Builder::new(TokioExecutor::new());
         builder

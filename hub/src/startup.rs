@@ -23,6 +23,7 @@ use crate::config::{Limits, ServerPolicy, Settings};
 use crate::data_dir::DataDir;
 use crate::ingest::{Ingestor, PhotoStore};
 use crate::linking::{LinkError, Linker};
+use crate::metrics::Metrics;
 use crate::screening::{OnlineScreening, ReplicaHandle};
 use crate::store::{PoolSettings, Schema, Store};
 use crate::verify::PhotoMatcher;
@@ -64,6 +65,9 @@ pub struct AppState {
     pub server: Arc<ServerPolicy>,
     /// How often the blacklist sweep runs.
     pub sweep_interval: std::time::Duration,
+    /// What `GET /metrics` reports; the domain services above count into
+    /// clones of it.
+    pub metrics: Metrics,
 }
 
 /// A built hub, listening but not yet serving.
@@ -195,6 +199,7 @@ pub async fn open(
         .context("replaying the blacklist feed")?;
     let photos = PhotoStore::new(data_dir.photos());
     let limits = Arc::new(settings.limits.clone());
+    let metrics = Metrics::new();
     let ingestor = Ingestor {
         store: store.clone(),
         token_key: token_key.clone(),
@@ -205,6 +210,7 @@ pub async fn open(
         photos_index: photos_index.clone(),
         location: settings.location,
         replica: replica.clone(),
+        metrics: metrics.clone(),
     };
     let blacklist = Blacklist::new(
         store.clone(),
@@ -213,12 +219,14 @@ pub async fn open(
         settings.blacklist.clone(),
         linker.clone(),
         replica.clone(),
+        metrics.clone(),
     );
     let screening = OnlineScreening::new(
         store.clone(),
         token_key.clone(),
         replica,
         settings.blacklist.clone(),
+        metrics.clone(),
     );
     let state = AppState {
         store,
@@ -244,6 +252,7 @@ pub async fn open(
         )),
         server: Arc::new(settings.server.clone()),
         sweep_interval: std::time::Duration::from_secs(settings.blacklist.sweep_interval_secs),
+        metrics,
     };
     Ok((state, admin_key))
 }
@@ -317,11 +326,13 @@ impl App {
             handshake: std::time::Duration::from_secs(self.state.server.handshake_timeout_secs),
             header_read: std::time::Duration::from_secs(self.state.server.header_read_timeout_secs),
         };
+        let metrics = self.state.metrics.clone();
         crate::serve::serve(
             self.listener,
             crate::api::routes(self.state),
             self.tls,
             timeouts,
+            metrics,
             shutdown,
         )
         .await;

@@ -31,6 +31,28 @@ fn keys_create_prints_the_key_and_list_shows_it_without_the_secret() {
 }
 
 #[test]
+fn a_metrics_key_is_created_and_reads_nothing_but_metrics() {
+    // Arrange
+    let hub = TestHub::spawn();
+
+    // Act
+    let created = json_lines(&run(hub
+        .mhub(&hub.admin_key)
+        .args(["keys", "create", "--role", "metrics", "--json"])));
+    let key = created[0]["key"].as_str().unwrap().to_owned();
+    let read = run(hub.mhub(&key).args(["batches", "list"]));
+
+    // Assert
+    assert_eq!(created[0]["role"], "metrics");
+    assert_eq!(read.status.code(), Some(1));
+    assert!(
+        stderr(&read).contains("error: forbidden"),
+        "{}",
+        stderr(&read)
+    );
+}
+
+#[test]
 fn a_revoked_key_is_refused() {
     // Arrange
     let hub = TestHub::spawn();

@@ -5,7 +5,9 @@
 //! `From`; warp's own rejections (no route, wrong method, body too large…)
 //! are mapped in [`recover`]. Unexpected failures are logged with their cause
 //! chain and answered with an opaque 500 `internal`, so no stored value ever
-//! leaks through an error message.
+//! leaks through an error message. Every error body carries the id of its
+//! request ([`crate::request_id`]), the same as its `X-Request-Id` header
+//! and its log lines.
 
 use std::convert::Infallible;
 
@@ -17,6 +19,8 @@ use crate::audit::AuditError;
 use crate::auth::AuthError;
 use crate::ingest::IngestError;
 use crate::linking::LinkError;
+use crate::metrics::MetricsError;
+use crate::request_id::RequestId;
 use crate::store::StoreError;
 
 /// An error answer.
@@ -92,6 +96,10 @@ impl ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
                 details: self.details,
+                // Set around the whole of a request's handling, this
+                // function included, by the accept loop; absent only when
+                // an error is answered outside of one.
+                request_id: RequestId::current().map(|id| id.as_str().to_owned()),
             },
         };
         let mut response =
@@ -181,6 +189,17 @@ impl From<AuditError> for ApiError {
                     "the audit log cannot be written; retry later",
                 )
             }
+        }
+    }
+}
+
+impl From<MetricsError> for ApiError {
+    fn from(error: MetricsError) -> Self {
+        match error {
+            MetricsError::Store(store) | MetricsError::Linking(LinkError::Store(store)) => {
+                store.into()
+            }
+            other => ApiError::internal(&other),
         }
     }
 }

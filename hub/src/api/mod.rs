@@ -10,8 +10,10 @@ mod feed;
 mod health;
 mod keys;
 mod merchants;
+mod metrics;
 mod screen;
 mod search;
+mod templates;
 mod verify;
 pub mod views;
 
@@ -29,6 +31,7 @@ pub use alerts::DecisionRequest;
 pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
 pub use keys::RotateRequest;
+pub use templates::{ROUTES, UNMATCHED, route_template};
 
 /// Every route of the hub, with errors mapped to JSON.
 pub fn routes(
@@ -51,19 +54,12 @@ pub fn routes(
             .or(audit::routes(state.clone()).boxed())
             .or(me(state.clone()).boxed()),
     );
-    health::routes(state)
+    // The access log line, the request id and the HTTP metrics are the
+    // accept loop's (`crate::serve`): it sees every answer, these included.
+    health::routes(state.clone())
+        .or(metrics::routes(state))
         .or(v1)
         .recover(error::recover)
-        .with(warp::log::custom(|info| {
-            // Paths carry merchant numbers at most, never sensitive values.
-            tracing::info!(
-                method = %info.method(),
-                path = info.path(),
-                status = info.status().as_u16(),
-                elapsed_ms = info.elapsed().as_millis() as u64,
-                "request"
-            );
-        }))
 }
 
 /// Pass the shared state into a handler.
@@ -73,11 +69,29 @@ pub(crate) fn with_state(
     warp::any().map(move || state.clone())
 }
 
-/// Authenticate the request's bearer key and take one request from its
-/// rate limit. Failed attempts count against the peer's address instead (a
-/// key cannot be guessed, but a flood of guesses still costs a store lookup
-/// each), so a client hammering with bad keys is slowed down too.
+/// Authenticate the request's bearer key, refusing metrics keys: they read
+/// `GET /metrics` and nothing else, which this one gate in front of every
+/// other authenticated route makes so (see [`any_key`]).
 pub(crate) fn authenticated(
+    state: AppState,
+) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone {
+    any_key(state).and_then(|principal: Principal| async move {
+        if principal.role.reads_only_metrics() {
+            Err(reject(ApiError::forbidden(
+                "a metrics key reads GET /metrics only",
+            )))
+        } else {
+            Ok(principal)
+        }
+    })
+}
+
+/// Authenticate the request's bearer key, of any role, and take one request
+/// from its rate limit. Failed attempts count against the peer's address
+/// instead (a key cannot be guessed, but a flood of guesses still costs a
+/// store lookup each), so a client hammering with bad keys is slowed down
+/// too.
+pub(crate) fn any_key(
     state: AppState,
 ) -> impl Filter<Extract = (Principal,), Error = Rejection> + Clone {
     warp::header::optional::<String>("authorization")
@@ -224,12 +238,15 @@ pub(crate) fn json_body_up_to<T: serde::de::DeserializeOwned + Send>(
 }
 
 /// Merchant data (batches, merchants, alerts) is for acquirers, analysts
-/// and admins; subscribers read the blacklist feed only (SPEC §9).
+/// and admins; subscribers read the blacklist feed only (SPEC §9), and
+/// metrics keys (refused before any handler by [`authenticated`]) nothing.
 pub(crate) fn require_merchant_reader(principal: &Principal) -> Result<(), ApiError> {
-    if principal.role == crate::auth::Role::Subscriber {
-        Err(ApiError::forbidden("subscribers read the feed only"))
-    } else {
-        Ok(())
+    match principal.role {
+        crate::auth::Role::Subscriber => Err(ApiError::forbidden("subscribers read the feed only")),
+        crate::auth::Role::Metrics => {
+            Err(ApiError::forbidden("a metrics key reads GET /metrics only"))
+        }
+        _ => Ok(()),
     }
 }
 

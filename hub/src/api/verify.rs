@@ -42,9 +42,15 @@ pub(super) fn routes(
                 let event = Event::new(Action::TerminalReport, "terminals");
                 audited(&state, &context, event, async {
                     let principal = &context.principal;
-                    let result = terminals::report(&state.store, principal, &body, &state.location)
-                        .await
-                        .map_err(reject)?;
+                    let result = terminals::report(
+                        &state.store,
+                        principal,
+                        &body,
+                        &state.location,
+                        &state.metrics,
+                    )
+                    .await
+                    .map_err(reject)?;
                     Ok(warp::reply::json(&result))
                 })
                 .await

@@ -29,6 +29,10 @@ pub struct ErrorBody {
     /// Structured details, e.g. the row errors of a refused batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
+    /// The request's id, as in its `X-Request-Id` header and log lines:
+    /// quote it when reporting a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// `POST /v1/keys` body.

@@ -436,7 +436,7 @@ impl AuditLog {
                 }
                 own
             }
-            Role::Subscriber => return Err(AuditError::Forbidden),
+            Role::Subscriber | Role::Metrics => return Err(AuditError::Forbidden),
         };
         let filter = AuditFilter {
             key_id: query.key_id.clone(),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The four roles of SPEC §9.
+/// The four roles of SPEC §9, and a fifth for monitoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -14,6 +14,10 @@ pub enum Role {
     Admin,
     /// A member institution that only pulls the blacklist feed.
     Subscriber,
+    /// A monitoring system (Prometheus) that scrapes `GET /metrics` and
+    /// nothing else: counts and latencies, never a merchant, so a key kept
+    /// in a scraper's configuration opens no data if it leaks.
+    Metrics,
 }
 
 impl Role {
@@ -24,7 +28,20 @@ impl Role {
             Role::Analyst => "analyst",
             Role::Admin => "admin",
             Role::Subscriber => "subscriber",
+            Role::Metrics => "metrics",
         }
+    }
+
+    /// Whether the role may read `GET /metrics`: monitoring keys, and the
+    /// association's analysts and admins, who answer for the hub's health.
+    /// Acquirers and subscribers see their own traffic, not the hub's.
+    pub fn reads_metrics(self) -> bool {
+        matches!(self, Role::Metrics | Role::Analyst | Role::Admin)
+    }
+
+    /// Whether the role reads `GET /metrics` and nothing else.
+    pub fn reads_only_metrics(self) -> bool {
+        self == Role::Metrics
     }
 }
 
@@ -37,8 +54,9 @@ impl std::str::FromStr for Role {
             "analyst" => Ok(Role::Analyst),
             "admin" => Ok(Role::Admin),
             "subscriber" => Ok(Role::Subscriber),
+            "metrics" => Ok(Role::Metrics),
             other => Err(format!(
-                "unknown role {other:?}: use acquirer, analyst, admin or subscriber"
+                "unknown role {other:?}: use acquirer, analyst, admin, subscriber or metrics"
             )),
         }
     }

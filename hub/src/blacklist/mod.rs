@@ -36,6 +36,7 @@ use crate::clock;
 use crate::config::BlacklistPolicy;
 use crate::ingest::{BatchIssue, RowContext};
 use crate::linking::Linker;
+use crate::metrics::Metrics;
 use crate::screening::ReplicaHandle;
 use crate::store::{
     EntryChange, EntryFilter, EntryRow, NewEntry, Store, StoreError, TransitionRow,
@@ -145,6 +146,8 @@ pub struct Blacklist {
     policy: Arc<BlacklistPolicy>,
     linker: Linker,
     replica: ReplicaHandle,
+    /// Counts the `blacklist_hit` alerts approvals raise.
+    metrics: Metrics,
 }
 
 /// Reporter name of entries analysts report for the association.
@@ -192,6 +195,7 @@ impl Blacklist {
         policy: BlacklistPolicy,
         linker: Linker,
         replica: ReplicaHandle,
+        metrics: Metrics,
     ) -> Blacklist {
         Blacklist {
             store,
@@ -200,6 +204,7 @@ impl Blacklist {
             policy: Arc::new(policy),
             linker,
             replica,
+            metrics,
         }
     }
 
@@ -225,6 +230,7 @@ impl Blacklist {
             }
             Role::Analyst | Role::Admin => Ok(named.unwrap_or(ASSOCIATION).to_owned()),
             Role::Subscriber => Err(BlacklistError::Forbidden(SUBSCRIBERS_DO_NOT_REPORT)),
+            Role::Metrics => Err(BlacklistError::Forbidden("metrics keys read metrics only")),
         }
     }
 
@@ -463,6 +469,7 @@ impl Blacklist {
         )
         .await?;
         tx.commit().await?;
+        self.metrics.alerts_changed(&retro.alert);
         self.replica.catch_up(&self.store).await?;
         Ok(Approval {
             entry: self.show(principal, id).await?,
@@ -737,6 +744,9 @@ impl Blacklist {
                 return Err(BlacklistError::Forbidden(
                     "subscribers read the blacklist through the feed",
                 ));
+            }
+            Role::Metrics => {
+                return Err(BlacklistError::Forbidden("metrics keys read metrics only"));
             }
             Role::Acquirer => filter.visible_to = principal.acquirer.clone(),
             Role::Analyst | Role::Admin => filter.visible_to = None,

@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use crate::alerts::{AlertChange, BatchMatcher};
 use crate::clock;
 use crate::config::Limits;
+use crate::metrics::{BatchOutcome, Metrics};
 use crate::store::{
     BatchCounts, BatchIssueRow, NewBatch, PhotoMeta, Store, StoreError, UpsertOutcome,
 };
@@ -223,6 +224,8 @@ pub struct Ingestor {
     pub location: matcher::LocationPolicy,
     /// The active blacklist entries, to screen every row against.
     pub replica: crate::screening::ReplicaHandle,
+    /// Counts batches, rows and the alerts they raise once committed.
+    pub metrics: Metrics,
 }
 
 /// The outcome of an upload that was read.
@@ -279,6 +282,9 @@ struct Issues {
     errors: Vec<BatchIssue>,
     warnings: Vec<BatchIssue>,
     counts: BatchCounts,
+    /// Refused rows by error code, each row once under each of its codes
+    /// (for the metrics; the counts above have the totals).
+    rejected_by_code: std::collections::BTreeMap<&'static str, u64>,
     /// Recorded, not yet written.
     pending: Vec<BatchIssueRow>,
 }
@@ -399,6 +405,11 @@ impl BatchWriter<'_> {
                 self.issues.counts.accepted += 1;
             } else {
                 self.issues.counts.rejected += 1;
+                let codes: std::collections::BTreeSet<&'static str> =
+                    row_errors.iter().map(|error| error.code).collect();
+                for code in codes {
+                    *self.issues.rejected_by_code.entry(code).or_default() += 1;
+                }
                 for error in row_errors {
                     self.issues.record(&error.at(line, merchant_id));
                 }
@@ -422,6 +433,8 @@ impl Ingestor {
             return Ok(Outcome::Stored(Box::new(done)));
         }
         let received_at = clock::now();
+        // The blocking thread logs under the request that sent the batch.
+        let span = tracing::Span::current();
         let (sender, mut receiver) = mpsc::channel::<Parsed>(256);
         let reader = {
             let token_key = self.token_key.clone();
@@ -431,6 +444,7 @@ impl Ingestor {
             let path = upload.spooled.file.path().to_owned();
             let format = upload.format;
             tokio::task::spawn_blocking(move || {
+                let _entered = span.enter();
                 read_rows(
                     format,
                     &path,
@@ -500,6 +514,7 @@ impl Ingestor {
             errors: Vec::new(),
             warnings: Vec::new(),
             counts: BatchCounts::default(),
+            rejected_by_code: Default::default(),
             pending: Vec::new(),
         };
         let now = received_at.clone();
@@ -571,6 +586,8 @@ impl Ingestor {
         }
         if upload.all_or_nothing && issues.counts.rejected > 0 {
             tx.rollback().await?;
+            self.metrics
+                .batch(BatchOutcome::Refused, 0, &issues.rejected_by_code);
             return Ok(Outcome::Refused {
                 rows: issues.counts.rows_total,
                 errors: issues.errors,
@@ -606,6 +623,12 @@ impl Ingestor {
         tx.finish_batch(batch_id, &result.completed_at, &counts, &json)
             .await?;
         tx.commit().await?;
+        self.metrics.batch(
+            BatchOutcome::Stored,
+            counts.accepted as u64,
+            &issues.rejected_by_code,
+        );
+        self.metrics.alerts_changed(&result.alerts);
         sessions.committed(batch_id).await?;
         tracing::info!(
             batch_id,
@@ -629,6 +652,8 @@ impl Ingestor {
         let mut result: BatchResult =
             serde_json::from_str(&row.result).map_err(StoreError::from)?;
         result.replayed = true;
+        self.metrics
+            .batch(BatchOutcome::Replayed, 0, &Default::default());
         Ok(Some(result))
     }
 }

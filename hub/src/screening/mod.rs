@@ -25,6 +25,7 @@ use crate::audit::Purpose;
 use crate::auth::{Principal, Role};
 use crate::clock;
 use crate::config::BlacklistPolicy;
+use crate::metrics::Metrics;
 use crate::store::{NewScreening, Store, StoreError};
 
 pub use links::{ExistingLinks, Presence};
@@ -127,6 +128,8 @@ pub struct OnlineScreening {
     token_key: Arc<matcher::TokenKey>,
     replica: ReplicaHandle,
     policy: Arc<BlacklistPolicy>,
+    /// Times each answered screen.
+    metrics: Metrics,
 }
 
 impl OnlineScreening {
@@ -136,12 +139,14 @@ impl OnlineScreening {
         token_key: Arc<matcher::TokenKey>,
         replica: ReplicaHandle,
         policy: BlacklistPolicy,
+        metrics: Metrics,
     ) -> OnlineScreening {
         OnlineScreening {
             store,
             token_key,
             replica,
             policy: Arc::new(policy),
+            metrics,
         }
     }
 
@@ -158,6 +163,8 @@ impl OnlineScreening {
         if request.records.is_empty() || request.records.len() > MAX_RECORDS {
             return Err(ScreenError::Records);
         }
+        // Timed from here: a refusal above is not a screen.
+        let started = std::time::Instant::now();
         self.replica.catch_up(&self.store).await?;
         let rows = request
             .records
@@ -176,6 +183,7 @@ impl OnlineScreening {
         }
         self.keep(principal, purpose.as_str(), &candidates, &results)
             .await?;
+        self.metrics.screened(started.elapsed());
         Ok(results)
     }
 

@@ -201,6 +201,16 @@ impl Store {
         members_by_pk(&mut *self.pool.acquire().await?, self.backend, pks).await
     }
 
+    /// How many stored batches have an id above `after`: how far behind
+    /// the store an index current with batch `after` is.
+    pub async fn count_batches_after(&self, after: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS behind FROM batches WHERE id > $1")
+            .bind(after)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("behind")?)
+    }
+
     /// The newest batch id (0 when there is none): the store's change
     /// sequence, as far as the candidate index is concerned.
     pub async fn last_batch_id(&self) -> Result<i64, StoreError> {

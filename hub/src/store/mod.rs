@@ -176,8 +176,13 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
             ),
             (
                 7,
+                "metrics role",
+                include_str!("../../../migrations/sqlite/0007_metrics_role.sql"),
+            ),
+            (
+                8,
                 "token key",
-                include_str!("../../../migrations/sqlite/0007_token_key.sql"),
+                include_str!("../../../migrations/sqlite/0008_token_key.sql"),
             ),
         ],
         (Backend::Postgres, Schema::Hub) => &[
@@ -218,8 +223,13 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
             ),
             (
                 8,
+                "metrics role",
+                include_str!("../../../migrations/postgres/0008_metrics_role.sql"),
+            ),
+            (
+                9,
                 "token key",
-                include_str!("../../../migrations/postgres/0008_token_key.sql"),
+                include_str!("../../../migrations/postgres/0009_token_key.sql"),
             ),
         ],
     };
@@ -236,6 +246,17 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// A store's connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Open connections waiting for work.
+    pub idle: u32,
+    /// Open connections lent to a query or transaction.
+    pub in_use: u32,
+    /// The most the pool opens.
+    pub max: u32,
 }
 
 /// How many connections a store keeps and how long a request waits for one.
@@ -325,6 +346,23 @@ impl Store {
             backend: self.backend,
             _guard: guard,
         })
+    }
+
+    /// How many connections the pool holds, idle and lent out, and its
+    /// ceiling: read from the pool itself, so it costs no round trip.
+    pub fn pool_status(&self) -> PoolStatus {
+        // `size` counts every open connection and `num_idle` those waiting;
+        // they are read one after the other, so clamp rather than underflow
+        // when a connection is returned in between.
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle())
+            .unwrap_or(u32::MAX)
+            .min(size);
+        PoolStatus {
+            idle,
+            in_use: size - idle,
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     /// Close every connection (used before a clean shutdown).

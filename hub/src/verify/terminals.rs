@@ -24,6 +24,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::alerts::{AlertChange, TerminalRelocation, terminal_relocated};
 use crate::auth::{Principal, Role};
+use crate::metrics::Metrics;
 use crate::store::{NewTerminalReport, Store, StoreError};
 
 /// Reports accepted in one request.
@@ -109,12 +110,14 @@ impl ReportOutcome {
     }
 }
 
-/// Check, store and act on a request's reports (`body`: a JSON array).
+/// Check, store and act on a request's reports (`body`: a JSON array);
+/// the alerts raised are counted in `metrics` once stored.
 pub async fn report(
     store: &Store,
     principal: &Principal,
     body: &[u8],
     policy: &matcher::LocationPolicy,
+    metrics: &Metrics,
 ) -> Result<ReportsResult, ReportError> {
     let acquirer = match (&principal.role, &principal.acquirer) {
         (Role::Acquirer, Some(acquirer)) => acquirer.clone(),
@@ -272,6 +275,7 @@ pub async fn report(
         alerts.extend(terminal_relocated(&mut tx, &actor, &now, &relocation).await?);
     }
     tx.commit().await?;
+    metrics.alerts_changed(&alerts);
     let accepted = results.iter().filter(|r| r.code.is_none()).count();
     Ok(ReportsResult {
         accepted,

@@ -404,3 +404,31 @@ pub fn error_codes(result: &Value) -> Vec<String> {
         .map(|e| e["code"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// A sample batch (`samples/<acquirer>/`) as the zip `mhub upload` sends:
+/// its merchants file and its photos.
+pub fn sample_batch(acquirer: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(acquirer);
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for name in ["merchants.jsonl", "merchants.csv", "terminals.csv"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            files.push((name.to_owned(), bytes));
+        }
+    }
+    let mut photos: Vec<_> = std::fs::read_dir(dir.join("photos"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    photos.sort();
+    for path in photos {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        files.push((format!("photos/{name}"), std::fs::read(&path).unwrap()));
+    }
+    let entries: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    zip(&entries)
+}

@@ -17,8 +17,8 @@ use crate::both_backends;
 use crate::helpers::{Backend, jsonl, merchant, resident_id, spawn_app};
 
 /// Columns: admin, analyst, ACQ01 (owns the data), ACQ02 (another
-/// tenant), subscriber.
-type Expected = [u16; 5];
+/// tenant), subscriber, metrics.
+type Expected = [u16; 6];
 
 struct Row {
     method: Method,
@@ -53,161 +53,184 @@ fn table() -> Vec<Row> {
         |template, path, body: Value, expected| row(V::POST, template, path, Some(body), expected);
     let empty_note = json!({"note": ""});
     vec![
-        get("/healthz", "/healthz", [200, 200, 200, 200, 200]),
-        get("/v1/me", "/v1/me", [200, 200, 200, 200, 200]),
+        get("/healthz", "/healthz", [200, 200, 200, 200, 200, 200]),
+        // Metrics: the hub's health for the association and its scraper.
+        get("/metrics", "/metrics", [200, 200, 403, 403, 403, 200]),
+        // A metrics key reads /metrics and nothing else, not even who it is.
+        get("/v1/me", "/v1/me", [200, 200, 200, 200, 200, 403]),
         // Batches: an acquirer reads its own only.
-        get("/v1/batches", "/v1/batches", [200, 200, 200, 200, 403]),
-        get("/v1/batches/{}", "/v1/batches/1", [200, 200, 200, 403, 403]),
+        get("/v1/batches", "/v1/batches", [200, 200, 200, 200, 403, 403]),
+        get(
+            "/v1/batches/{}",
+            "/v1/batches/1",
+            [200, 200, 200, 403, 403, 403],
+        ),
         get(
             "/v1/batches/{}/issues",
             "/v1/batches/1/issues",
-            [200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
         ),
         // Merchants: in full to their acquirer and the association only.
         get(
             "/v1/merchants/{}/{}",
             "/v1/merchants/ACQ01/898440358120001",
-            [200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
         ),
         get(
             "/v1/merchants/{}/{}/versions",
             "/v1/merchants/ACQ01/898440358120001/versions",
-            [200, 200, 200, 403, 403],
+            [200, 200, 200, 403, 403, 403],
         ),
         get(
             "/v1/people/{}/{}",
             "/v1/people/ACQ01/898440358120001",
             // Another tenant learns not even that the merchant exists.
-            [200, 200, 200, 404, 403],
+            [200, 200, 200, 404, 403, 403],
         ),
         // Search answers everyone but subscribers; other tenants' hits come redacted.
         get(
             "/v1/search",
             "/v1/search?q=深圳市测试商行",
-            [200, 200, 200, 200, 403],
+            [200, 200, 200, 200, 403, 403],
         ),
         // Alerts: an acquirer sees those with its merchants in them.
-        get("/v1/alerts", "/v1/alerts", [200, 200, 200, 200, 403]),
-        get("/v1/alerts/{}", "/v1/alerts/1", [200, 200, 200, 403, 403]),
+        get("/v1/alerts", "/v1/alerts", [200, 200, 200, 200, 403, 403]),
+        get(
+            "/v1/alerts/{}",
+            "/v1/alerts/1",
+            [200, 200, 200, 403, 403, 403],
+        ),
         post(
             "/v1/alerts/{}/{}",
             "/v1/alerts/1/confirm",
             json!({"reason": ""}),
-            [400, 400, 403, 403, 403],
+            [400, 400, 403, 403, 403, 403],
         ),
         // A photo nobody may see is as absent as one that does not exist.
         get(
             "/v1/photos/{}",
             "/v1/photos/0000000000000000000000000000000000000000000000000000000000000000",
-            [404, 404, 404, 404, 403],
+            [404, 404, 404, 404, 403, 403],
         ),
         post(
             "/v1/terminals/locations",
             "/v1/terminals/locations",
             json!([]),
-            [403, 403, 400, 400, 403],
+            [403, 403, 400, 400, 403, 403],
         ),
         post(
             "/v1/batches",
             "/v1/batches",
             json!("not a batch"),
             // Acquirers get as far as the content type (JSON is not a batch).
-            [403, 403, 415, 415, 403],
+            [403, 403, 415, 415, 403, 403],
         ),
         // The blacklist: a reported entry is its reporter's and the analysts'.
-        get("/v1/blacklist", "/v1/blacklist", [200, 200, 200, 200, 403]),
+        get(
+            "/v1/blacklist",
+            "/v1/blacklist",
+            [200, 200, 200, 200, 403, 403],
+        ),
         get(
             "/v1/blacklist/{}",
             "/v1/blacklist/1",
-            [200, 200, 200, 404, 404],
+            [200, 200, 200, 404, 404, 403],
         ),
         get(
             "/v1/blacklist/{}/history",
             "/v1/blacklist/1/history",
-            [200, 200, 200, 404, 404],
+            [200, 200, 200, 404, 404, 403],
         ),
         post(
             "/v1/blacklist",
             "/v1/blacklist",
             json!({}),
-            [400, 400, 400, 400, 403],
+            [400, 400, 400, 400, 403, 403],
         ),
         post(
             "/v1/blacklist/import",
             "/v1/blacklist/import",
             json!({"entries": []}),
             // An empty import adds nothing and says so.
-            [200, 200, 200, 200, 403],
+            [200, 200, 200, 200, 403, 403],
         ),
         post(
             "/v1/blacklist/{}/approve",
             "/v1/blacklist/1/approve",
             empty_note.clone(),
-            [400, 400, 403, 403, 403],
+            [400, 400, 403, 403, 403, 403],
         ),
         post(
             "/v1/blacklist/{}/reject",
             "/v1/blacklist/1/reject",
             empty_note.clone(),
-            [400, 400, 403, 403, 403],
+            [400, 400, 403, 403, 403, 403],
         ),
         post(
             "/v1/blacklist/{}/remove",
             "/v1/blacklist/1/remove",
             json!({"removal": "error", "note": ""}),
-            [400, 400, 403, 403, 403],
+            [400, 400, 403, 403, 403, 403],
         ),
         post(
             "/v1/blacklist/{}/update",
             "/v1/blacklist/1/update",
             empty_note,
-            [400, 400, 403, 403, 403],
+            [400, 400, 403, 403, 403, 403],
         ),
         post(
             "/v1/screen",
             "/v1/screen",
             json!({"records": []}),
-            [400, 400, 400, 400, 403],
+            [400, 400, 400, 400, 403, 403],
         ),
         // The feed is for every member; the token key for subscribers (and admins).
-        get("/v1/feed/head", "/v1/feed/head", [200, 200, 200, 200, 200]),
-        get("/v1/feed/key", "/v1/feed/key", [200, 200, 200, 200, 200]),
+        get(
+            "/v1/feed/head",
+            "/v1/feed/head",
+            [200, 200, 200, 200, 200, 403],
+        ),
+        get(
+            "/v1/feed/key",
+            "/v1/feed/key",
+            [200, 200, 200, 200, 200, 403],
+        ),
         get(
             "/v1/feed/events",
             "/v1/feed/events",
-            [200, 200, 200, 200, 200],
+            [200, 200, 200, 200, 200, 403],
         ),
         get(
             "/v1/feed/token-key",
             "/v1/feed/token-key",
-            [200, 403, 403, 403, 200],
+            [200, 403, 403, 403, 200, 403],
         ),
         // Keys are the admin's; rotating another's key is too.
-        get("/v1/keys", "/v1/keys", [200, 403, 403, 403, 403]),
+        get("/v1/keys", "/v1/keys", [200, 403, 403, 403, 403, 403]),
         post(
             "/v1/keys",
             "/v1/keys",
             json!({"role": "acquirer"}),
-            [400, 403, 403, 403, 403],
+            [400, 403, 403, 403, 403, 403],
         ),
         post(
             "/v1/keys/{}/revoke",
             "/v1/keys/000000000000/revoke",
             json!({}),
-            [404, 403, 403, 403, 403],
+            [404, 403, 403, 403, 403, 403],
         ),
         post(
             "/v1/keys/{}/rotate",
             "/v1/keys/000000000000/rotate",
             json!({}),
-            [404, 403, 403, 403, 403],
+            [404, 403, 403, 403, 403, 403],
         ),
         // The audit trail: everyone's for the association, own for acquirers.
-        get("/v1/audit", "/v1/audit", [200, 200, 200, 200, 403]),
+        get("/v1/audit", "/v1/audit", [200, 200, 200, 200, 403, 403]),
         get(
             "/v1/audit/verify",
             "/v1/audit/verify",
-            [200, 200, 403, 403, 403],
+            [200, 200, 403, 403, 403, 403],
         ),
     ]
 }
@@ -240,7 +263,12 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 .map(|(_, m)| m.to_uppercase())
                 .unwrap();
             let path = segments.join("/");
-            let prefix = if path == "healthz" { "/" } else { "/v1/" };
+            // Outside /v1: the probes an orchestrator and a scraper call.
+            let prefix = if path == "healthz" || path == "metrics" {
+                "/"
+            } else {
+                "/v1/"
+            };
             routes.insert((method, format!("{prefix}{path}")));
         }
     }
@@ -267,12 +295,35 @@ fn the_table_covers_every_route_the_hub_serves() {
     );
 }
 
+#[test]
+fn every_route_has_a_template_for_logs_and_metrics() {
+    // The access log and the HTTP metrics name a request by its route's
+    // template (`hub::api::ROUTES`), matched against the path; a route the
+    // table lacks would be counted as `unmatched`.
+    let templates: BTreeSet<String> = hub::api::ROUTES
+        .iter()
+        .map(|template| {
+            template
+                .split('/')
+                .map(|s| if s.starts_with('{') { "{}" } else { s })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    let served: BTreeSet<String> = routes_in_source()
+        .into_iter()
+        .map(|(_, route)| route)
+        .collect();
+    assert_eq!(templates, served);
+}
+
 async fn every_endpoint_answers_each_role_as_the_table_says(backend: Backend) {
     let app = spawn_app(backend).await;
     let analyst = app.create_key("analyst", None).await;
     let acq01 = app.create_key("acquirer", Some("ACQ01")).await;
     let acq02 = app.create_key("acquirer", Some("ACQ02")).await;
     let subscriber = app.create_key("subscriber", None).await;
+    let metrics = app.create_key("metrics", None).await;
     // ACQ01's data: a batch, three merchants behind one person (alert 1),
     // and a blacklist report waiting for review (entry 1).
     let rows: Vec<Value> = (1..=3)
@@ -297,8 +348,22 @@ async fn every_endpoint_answers_each_role_as_the_table_says(backend: Backend) {
     assert_eq!(status, 201, "{entry}");
     assert_eq!(entry["id"], 1);
 
-    let keys = [&app.admin_key, &analyst, &acq01, &acq02, &subscriber];
-    let names = ["admin", "analyst", "ACQ01", "ACQ02", "subscriber"];
+    let keys = [
+        &app.admin_key,
+        &analyst,
+        &acq01,
+        &acq02,
+        &subscriber,
+        &metrics,
+    ];
+    let names = [
+        "admin",
+        "analyst",
+        "ACQ01",
+        "ACQ02",
+        "subscriber",
+        "metrics",
+    ];
     let mut wrong = Vec::new();
     for row in table() {
         for ((key, name), expected) in keys.iter().zip(names).zip(row.expected) {

@@ -12,6 +12,8 @@ mod health;
 mod isolation;
 mod keys;
 mod merchants;
+mod metrics;
+mod request_id;
 mod screening;
 mod security;
 mod verification;
