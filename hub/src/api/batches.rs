@@ -12,9 +12,11 @@ use crate::auth::{Principal, Role};
 use crate::ingest::{self, BatchResult, Format, IngestError, Outcome, Upload};
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/batches` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct UploadQuery {
+pub(super) struct UploadQuery {
     /// Refuse the whole batch if any row is bad.
     #[serde(default)]
     all_or_nothing: bool,
@@ -23,17 +25,25 @@ struct UploadQuery {
     acquirer: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/batches` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
+    /// Batches with an id below this (the next page's cursor).
     before: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/batches/{id}/issues` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct IssuesQuery {
+pub(super) struct IssuesQuery {
+    /// Issues with a `seq` above this (the next page's cursor).
     after: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 

@@ -10,6 +10,7 @@ mod feed;
 mod health;
 mod keys;
 mod merchants;
+pub mod openapi;
 mod screen;
 mod search;
 mod verify;
@@ -29,6 +30,7 @@ pub use alerts::DecisionRequest;
 pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
 pub use keys::RotateRequest;
+pub use openapi::ApiDoc;
 
 /// Every route of the hub, with errors mapped to JSON.
 pub fn routes(
@@ -49,7 +51,8 @@ pub fn routes(
             .or(screen::routes(state.clone()).boxed())
             .or(feed::routes(state.clone()).boxed())
             .or(audit::routes(state.clone()).boxed())
-            .or(me(state.clone()).boxed()),
+            .or(me(state.clone()).boxed())
+            .or(openapi::routes().boxed()),
     );
     health::routes(state)
         .or(v1)

@@ -12,9 +12,12 @@ use crate::audit::{Action, Event, RequestContext};
 use crate::search::{self, SearchError};
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/search` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct SearchQuery {
+pub(super) struct SearchQuery {
+    /// Any ID, phone, USCC, account, SN or merchant number, or a name or address.
     q: String,
     /// Free-text hits to return (1–100, default 20).
     limit: Option<usize>,

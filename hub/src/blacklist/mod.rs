@@ -108,7 +108,7 @@ impl BlacklistError {
 }
 
 /// The outcome of one entry of an import.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportResult {
     /// 1-based position in the import.
     pub line: u64,
@@ -123,7 +123,7 @@ pub struct ImportResult {
 }
 
 /// What approving an entry did.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Approval {
     /// The entry, now active.
     pub entry: EntryView,

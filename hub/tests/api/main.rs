@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL. One module per resource.
 
 mod helpers;
+mod routes;
 
 mod alerts;
 mod audit;
@@ -12,6 +13,7 @@ mod health;
 mod isolation;
 mod keys;
 mod merchants;
+mod openapi;
 mod screening;
 mod security;
 mod verification;
