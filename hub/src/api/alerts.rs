@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, audited, context, json_body, reject, require_merchant_reader, with_state};
+use super::{
+    ApiError, audited, context, json_body, query, reject, require_merchant_reader, with_state,
+};
 use crate::alerts::{self, AlertView, Decision, ReviewError};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::Principal;
@@ -159,7 +161,7 @@ pub(super) fn routes(
     let list = warp::path!("alerts")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {

@@ -6,7 +6,9 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use super::views::IssueView;
-use super::{ApiError, audited, audited_as, context, reject, require_merchant_reader, with_state};
+use super::{
+    ApiError, audited, audited_as, context, query, reject, require_merchant_reader, with_state,
+};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::{Principal, Role};
 use crate::ingest::{self, BatchResult, Format, IngestError, Outcome, Upload};
@@ -64,7 +66,7 @@ pub(super) fn routes(
     let upload = warp::path!("batches")
         .and(warp::post())
         .and(context(state.clone()))
-        .and(warp::query::<UploadQuery>())
+        .and(query::<UploadQuery>())
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::header::optional::<u64>("content-length"))
         .and(warp::body::stream())
@@ -97,7 +99,7 @@ pub(super) fn routes(
     let list = warp::path!("batches")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {
@@ -155,7 +157,7 @@ pub(super) fn routes(
     let issues = warp::path!("batches" / i64 / "issues")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<IssuesQuery>())
+        .and(query::<IssuesQuery>())
         .and(with_state(state))
         .and_then(
             |id: i64, context: RequestContext, query: IssuesQuery, state: AppState| async move {

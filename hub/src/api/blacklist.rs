@@ -8,7 +8,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::views::{HistoryView, ImportView};
 use super::{
-    ApiError, audited, audited_as, context, json_body, json_body_up_to, reject, with_state,
+    ApiError, audited, audited_as, context, json_body, json_body_up_to, query, reject, with_state,
 };
 use crate::audit::{Action, Event, RequestContext};
 use crate::blacklist::BlacklistError;
@@ -179,7 +179,7 @@ pub(super) fn routes(
     let list = warp::path!("blacklist")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {

@@ -8,7 +8,7 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use super::views::TokenKeyView;
-use super::{ApiError, audited, authenticated, context, reject, with_state};
+use super::{ApiError, audited, authenticated, context, query, reject, with_state};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::{Principal, Role};
 use crate::startup::AppState;
@@ -70,7 +70,7 @@ pub(super) fn routes(
     let events = warp::path!("feed" / "events")
         .and(warp::get())
         .and(authenticated(state.clone()))
-        .and(warp::query::<EventsQuery>())
+        .and(query::<EventsQuery>())
         .and(with_state(state))
         .and_then(
             |_principal: Principal, query: EventsQuery, state: AppState| async move {

@@ -209,6 +209,21 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned + Send>()
     json_body_up_to(64 * 1024)
 }
 
+/// A query string parsed into `T`; a bad one is a 400 `invalid_query`. Like
+/// [`json_body`], it rejects with our own error: with warp's `InvalidQuery`,
+/// a route sharing the path under another method adds its 405 to the
+/// rejection, which [`error::recover`] finds first (`GET
+/// /v1/batches?limit=x` was a 405; found by schemathesis, issue 7).
+pub(crate) fn query<T: serde::de::DeserializeOwned + Send + 'static>()
+-> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::query::<T>().or_else(|rejection: Rejection| async move {
+        let message = rejection
+            .find::<warp::reject::InvalidQuery>()
+            .map_or_else(|| "invalid query string".to_owned(), ToString::to_string);
+        Err::<(T,), _>(reject(ApiError::bad_request("invalid_query", message)))
+    })
+}
+
 /// A JSON body of at most `limit` bytes (imports and screens carry many
 /// records), parsed like [`json_body`].
 pub(crate) fn json_body_up_to<T: serde::de::DeserializeOwned + Send>(

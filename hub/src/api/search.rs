@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, audited, context, reject, with_state};
+use super::{ApiError, audited, context, query, reject, with_state};
 use crate::audit::{Action, Event, RequestContext};
 use crate::search::{self, SearchError};
 use crate::startup::AppState;
@@ -43,7 +43,7 @@ pub(super) fn routes(
     let find = warp::path!("search")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<SearchQuery>())
+        .and(query::<SearchQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: SearchQuery, state: AppState| async move {
