@@ -2,12 +2,12 @@
 //! generated from the code.
 //!
 //! warp has no OpenAPI integration, so each route has a documented stub in
-//! [`operations`] carrying its `#[utoipa::path]` (method, path, parameters,
+//! `operations` carrying its `#[utoipa::path]` (method, path, parameters,
 //! bodies, success answers); the schemas are derived from the wire types
 //! themselves (`ToSchema` on the request and answer structs, matcher's and
 //! feed's behind their `openapi` feature), so a field added there is in the
-//! document at the next build. The error answers are added by [`Errors`]
-//! from one table ([`errors_of`]): every status an operation can answer,
+//! document at the next build. The error answers are added by `Errors`
+//! from one table (`errors_of`): every status an operation can answer,
 //! with the machine-readable `error.code`s of each as an `enum` in the
 //! response schema and an `x-error-codes` list. The error envelope's schema
 //! is [`ErrorEnvelope`]'s, the struct [`super::error`] serialises.
@@ -24,7 +24,7 @@ use warp::{Filter, Rejection, Reply};
 use super::views::ErrorEnvelope;
 use crate::audit::Purpose;
 
-/// The document: every operation of [`operations`], their schemas, the
+/// The document: every operation of `operations`, their schemas, the
 /// bearer key scheme and the error answers.
 #[derive(OpenApi)]
 #[openapi(
