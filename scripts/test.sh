@@ -42,6 +42,11 @@ export MHUB_REQUIRE_PG=1
 # --- the tests --------------------------------------------------------------
 cargo nextest run --workspace --no-fail-fast "$@"
 
+# --- the API contract from outside (issue 7) --------------------------------
+# A real hub with the samples, schemathesis against its /v1/openapi.json for
+# every operation and role (a few minutes; installs schemathesis from PyPI).
+scripts/schemathesis.sh
+
 # --- crash and concurrency (issue 6) -----------------------------------------
 # Bounded (a few minutes); each test starts its own PostgreSQL clusters with
 # the binaries found above.

@@ -96,6 +96,7 @@ pub struct Payload {
 
 /// One line of `GET /v1/feed/events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedEvent {
     /// Position, 1-based, gapless.
     pub seq: u64,
@@ -111,6 +112,7 @@ pub struct SignedEvent {
 
 /// `GET /v1/feed/head`: where the feed stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedHead {
     /// The last event's seq; 0 for an empty feed.
     pub seq: u64,
@@ -120,6 +122,7 @@ pub struct FeedHead {
 
 /// `GET /v1/feed/key`: the association's public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedKey {
     /// Always `ed25519`.
     pub algorithm: String,

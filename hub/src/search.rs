@@ -85,7 +85,9 @@ pub enum SearchError {
 }
 
 /// One merchant found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+// matcher's screening hit is `Hit` in the OpenAPI document.
+#[schema(as = SearchHit)]
 pub struct Hit {
     /// Owning acquirer.
     pub acquirer: String,
@@ -103,7 +105,7 @@ pub struct Hit {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchResult {
     /// The field searched.
     pub matched_field: String,
@@ -112,7 +114,7 @@ pub struct SearchResult {
 }
 
 /// Every merchant behind one person.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PersonView {
     /// Masked legal-rep documents of the person (several for a linked cluster).
     pub legal_reps: Vec<String>,

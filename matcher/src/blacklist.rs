@@ -18,6 +18,7 @@ macro_rules! wire_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant,)+
@@ -136,6 +137,7 @@ wire_enum! {
 /// Every subject type may carry any of these; which ones it must carry is
 /// [`ListedSubject::missing_identifier`]'s business.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListedSubject {
     /// Merchant or outsourcer name, a person's name, or an account holder.
     pub name: Option<String>,

@@ -13,6 +13,7 @@ use crate::token::Token;
 /// A payment-sensitive value as the hub keeps it: the keyed token used for
 /// exact matching and the masked form shown to people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Protected {
     /// `HMAC-SHA256(token key, "kind:normalised")`, hex.
     pub token: Token,
@@ -22,6 +23,7 @@ pub struct Protected {
 
 /// WGS-84 coordinates already checked to be finite and inside China's bounding box.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coordinates {
     /// Latitude in decimal degrees.
     pub lat: f64,
@@ -31,6 +33,7 @@ pub struct Coordinates {
 
 /// Kind of identity document a legal representative presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
     /// Mainland resident identity card (GB 11643), 18 characters after normalisation.
@@ -57,6 +60,7 @@ impl IdType {
 
 /// The legal representative (法定代表人) or responsible person of a merchant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LegalRep {
     /// Normalised name, in clear.
     pub name: String,
@@ -70,6 +74,7 @@ pub struct LegalRep {
 
 /// Whether a settlement account is a bank card (Luhn-checked) or a corporate account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     /// A personal bank card (借记卡): digits with a Luhn check digit.
@@ -90,6 +95,7 @@ impl AccountKind {
 
 /// Where the merchant's money is settled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SettlementAccount {
     /// Account number, tokenised.
     pub number: Protected,
@@ -103,6 +109,7 @@ pub struct SettlementAccount {
 
 /// One POS terminal bound to the merchant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Terminal {
     /// The acquirer's terminal number (ISO 8583 field 41).
     pub terminal_id: String,
@@ -118,6 +125,7 @@ pub struct Terminal {
 
 /// What a photo shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoKind {
     /// The shop front with its sign (门头照).
@@ -147,6 +155,7 @@ impl PhotoKind {
 
 /// A photo attached to a merchant, stored once by content hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoRef {
     /// What the photo shows.
     pub kind: PhotoKind,
@@ -163,6 +172,7 @@ pub struct PhotoRef {
 
 /// Whether the acquirer still serves the merchant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MerchantStatus {
     /// Trading.
@@ -178,6 +188,7 @@ pub enum MerchantStatus {
 
 /// One merchant as the hub keeps it after validation, normalisation and tokenisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MerchantRecord {
     /// The acquirer's merchant number; unique per acquirer.
     pub merchant_id: String,

@@ -51,6 +51,7 @@ const MAX_BIGRAM_POSTINGS: usize = 5_000;
 
 /// The answer for a record or for one entry, strongest last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// No entry concerns the merchant.
@@ -74,6 +75,7 @@ impl Decision {
 
 /// How one field of the record compares with the entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchCode {
     /// Equal after normalisation (tokens equal, for protected values).
@@ -86,6 +88,7 @@ pub enum MatchCode {
 
 /// One field's match code with its similarity (0–1, three decimals).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldMatch {
     /// Exact, partial or none.
     pub code: MatchCode,
@@ -127,6 +130,7 @@ impl FieldMatch {
 
 /// Every field SPEC §7 compares, for one entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldMatches {
     /// Merchant name (merchant and outsourcer entries), legal representative
     /// (person entries) or account holder (account entries).
@@ -147,6 +151,7 @@ pub struct FieldMatches {
 
 /// An entry that concerns the screened record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hit {
     /// The entry.
     pub entry_id: i64,

@@ -251,6 +251,7 @@ impl fmt::Debug for TokenKey {
 
 /// A keyed token: 64 lower-case hex digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Token(String);
 

@@ -56,7 +56,7 @@ pub const MAX_GLUE_PEOPLE: usize = 5;
 pub const MAX_CLUSTER_PEOPLE: usize = 50;
 
 /// What a batch did to an alert, as listed in the batch result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertChange {
     /// Alert id.
     pub id: i64,

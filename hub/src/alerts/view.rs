@@ -11,7 +11,7 @@ use crate::auth::Principal;
 use crate::store::{AlertEventRow, AlertRow, StoreError};
 
 /// One member of an alert.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberView {
     /// Owning acquirer.
     pub acquirer: String,
@@ -20,7 +20,7 @@ pub struct MemberView {
 }
 
 /// One change in an alert's history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventView {
     /// When.
     pub at: String,
@@ -33,7 +33,7 @@ pub struct EventView {
 }
 
 /// An alert as returned by the API.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertView {
     /// Alert id.
     pub id: i64,

@@ -7,28 +7,39 @@ use serde::{Deserialize, Serialize};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, audited, context, json_body, reject, require_merchant_reader, with_state};
+use super::{
+    ApiError, audited, context, json_body, query, reject, require_merchant_reader, with_state,
+};
 use crate::alerts::{self, AlertView, Decision, ReviewError};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::Principal;
 use crate::startup::AppState;
 use crate::store::AlertFilter;
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/alerts` query (also the OpenAPI document's parameters).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
+    /// Only this case type (`one_person_many_merchants`, `shared_phone`, …).
     #[serde(rename = "type")]
     alert_type: Option<String>,
+    /// `open`, `confirmed` or `dismissed`.
     status: Option<String>,
+    /// Only alerts involving this acquirer's merchants (an acquirer key: its own only).
     acquirer: Option<String>,
+    /// Changed at or after this RFC 3339 time.
     since: Option<String>,
+    /// Changed before this RFC 3339 time.
     until: Option<String>,
+    /// Alerts with an id below this (the next page's cursor).
     before: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 
 /// `POST /v1/alerts/{id}/confirm` and `/dismiss` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// Why, for the record.
@@ -150,7 +161,7 @@ pub(super) fn routes(
     let list = warp::path!("alerts")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {

@@ -3,7 +3,7 @@
 
 use warp::{Filter, Rejection, Reply};
 
-use super::{audited, context, reject, with_state};
+use super::{audited, context, query, reject, with_state};
 use crate::audit::{Action, AuditQuery, Event, RequestContext};
 use crate::startup::AppState;
 
@@ -13,7 +13,7 @@ pub(super) fn routes(
     let list = warp::path!("audit")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<AuditQuery>())
+        .and(query::<AuditQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: AuditQuery, state: AppState| async move {

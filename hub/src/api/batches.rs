@@ -6,15 +6,19 @@ use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
 use super::views::IssueView;
-use super::{ApiError, audited, audited_as, context, reject, require_merchant_reader, with_state};
+use super::{
+    ApiError, audited, audited_as, context, query, reject, require_merchant_reader, with_state,
+};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::{Principal, Role};
 use crate::ingest::{self, BatchResult, Format, IngestError, Outcome, Upload};
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/batches` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct UploadQuery {
+pub(super) struct UploadQuery {
     /// Refuse the whole batch if any row is bad.
     #[serde(default)]
     all_or_nothing: bool,
@@ -23,17 +27,25 @@ struct UploadQuery {
     acquirer: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/batches` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
+    /// Batches with an id below this (the next page's cursor).
     before: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/batches/{id}/issues` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct IssuesQuery {
+pub(super) struct IssuesQuery {
+    /// Issues with a `seq` above this (the next page's cursor).
     after: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 
@@ -54,7 +66,7 @@ pub(super) fn routes(
     let upload = warp::path!("batches")
         .and(warp::post())
         .and(context(state.clone()))
-        .and(warp::query::<UploadQuery>())
+        .and(query::<UploadQuery>())
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::header::optional::<u64>("content-length"))
         .and(warp::body::stream())
@@ -87,7 +99,7 @@ pub(super) fn routes(
     let list = warp::path!("batches")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {
@@ -145,7 +157,7 @@ pub(super) fn routes(
     let issues = warp::path!("batches" / i64 / "issues")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<IssuesQuery>())
+        .and(query::<IssuesQuery>())
         .and(with_state(state))
         .and_then(
             |id: i64, context: RequestContext, query: IssuesQuery, state: AppState| async move {

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
+use super::views::{HistoryView, ImportView};
 use super::{
-    ApiError, audited, audited_as, context, json_body, json_body_up_to, reject, with_state,
+    ApiError, audited, audited_as, context, json_body, json_body_up_to, query, reject, with_state,
 };
 use crate::audit::{Action, Event, RequestContext};
 use crate::blacklist::BlacklistError;
@@ -40,18 +41,26 @@ impl From<BlacklistError> for ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/blacklist` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub(super) struct ListQuery {
+    /// `reported`, `active`, `rejected` or `removed`.
     status: Option<String>,
+    /// What entries name.
+    #[param(value_type = Option<matcher::SubjectType>)]
     subject_type: Option<String>,
+    /// Only entries this acquirer code (or `association`) reported.
     reporter: Option<String>,
+    /// Entries with an id below this (the next page's cursor).
     before: Option<i64>,
+    /// Page size, 1–1000 (default 100).
     limit: Option<i64>,
 }
 
 /// `POST /v1/blacklist/import` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
     /// Entries in the report format.
@@ -59,7 +68,7 @@ pub struct ImportRequest {
 }
 
 /// `approve` and `reject` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
     /// Why.
@@ -67,7 +76,7 @@ pub struct NoteRequest {
 }
 
 /// `remove` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveRequest {
     /// `appeal_upheld` or `error`.
@@ -77,7 +86,7 @@ pub struct RemoveRequest {
 }
 
 /// `update` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     /// New penalty.
@@ -162,7 +171,7 @@ pub(super) fn routes(
                         .import(principal, &body.entries)
                         .await
                         .map_err(reject)?;
-                    Ok(warp::reply::json(&json!({ "results": results })))
+                    Ok(warp::reply::json(&ImportView { results }))
                 })
                 .await
             },
@@ -170,7 +179,7 @@ pub(super) fn routes(
     let list = warp::path!("blacklist")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<ListQuery>())
+        .and(query::<ListQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: ListQuery, state: AppState| async move {
@@ -217,7 +226,7 @@ pub(super) fn routes(
                         .history(principal, id)
                         .await
                         .map_err(reject)?;
-                    Ok(warp::reply::json(&json!({ "transitions": transitions })))
+                    Ok(warp::reply::json(&HistoryView { transitions }))
                 })
                 .await
             },

@@ -4,11 +4,11 @@
 //! key (needed to screen offline) goes to subscriber and admin keys only.
 
 use serde::Deserialize;
-use serde_json::json;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, audited, authenticated, context, reject, with_state};
+use super::views::TokenKeyView;
+use super::{ApiError, audited, authenticated, context, query, reject, with_state};
 use crate::audit::{Action, Event, RequestContext};
 use crate::auth::{Principal, Role};
 use crate::startup::AppState;
@@ -17,10 +17,14 @@ use crate::startup::AppState;
 const DEFAULT_LIMIT: u64 = 1_000;
 const MAX_LIMIT: u64 = 10_000;
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/feed/events` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct EventsQuery {
+pub(super) struct EventsQuery {
+    /// Events with a `seq` above this (0: from the start).
     after: Option<u64>,
+    /// Page size, 1–10000 (default 1000).
     limit: Option<u64>,
 }
 
@@ -57,16 +61,16 @@ pub(super) fn routes(
                         "the token key goes to subscriber keys only",
                     )));
                 }
-                Ok(warp::reply::json(
-                    &json!({ "token_key": state.token_key.to_hex() }),
-                ))
+                Ok(warp::reply::json(&TokenKeyView {
+                    token_key: state.token_key.to_hex(),
+                }))
             })
             .await
         });
     let events = warp::path!("feed" / "events")
         .and(warp::get())
         .and(authenticated(state.clone()))
-        .and(warp::query::<EventsQuery>())
+        .and(query::<EventsQuery>())
         .and(with_state(state))
         .and_then(
             |_principal: Principal, query: EventsQuery, state: AppState| async move {

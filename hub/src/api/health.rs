@@ -1,8 +1,8 @@
 //! `GET /healthz`: answers once the hub can serve, for orchestrators and tests.
 
-use serde_json::json;
 use warp::{Filter, Rejection, Reply};
 
+use super::views::HealthView;
 use super::{reject, with_state};
 use crate::startup::AppState;
 
@@ -17,10 +17,10 @@ pub(super) fn routes(
             // handler means the schema is ready; the ping checks the
             // database is still there.
             state.store.ping().await.map_err(reject)?;
-            Ok::<_, Rejection>(warp::reply::json(&json!({
-                "status": "ok",
-                "store": state.store.backend().as_str(),
-                "version": env!("CARGO_PKG_VERSION"),
-            })))
+            Ok::<_, Rejection>(warp::reply::json(&HealthView {
+                status: "ok".to_owned(),
+                store: state.store.backend().as_str().to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            }))
         })
 }

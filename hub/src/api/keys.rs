@@ -14,7 +14,7 @@ use crate::clock;
 use crate::startup::AppState;
 
 /// `POST /v1/keys/{key_id}/rotate` body.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotateRequest {
     /// How long the old key keeps working, in seconds (default one day,

@@ -11,6 +11,7 @@ mod health;
 mod keys;
 mod merchants;
 mod metrics;
+pub mod openapi;
 mod screen;
 mod search;
 mod templates;
@@ -31,6 +32,7 @@ pub use alerts::DecisionRequest;
 pub use blacklist::{ImportRequest, NoteRequest, RemoveRequest};
 pub use error::{ApiError, reject};
 pub use keys::RotateRequest;
+pub use openapi::ApiDoc;
 pub use templates::{ROUTES, UNMATCHED, route_template};
 
 /// Every route of the hub, with errors mapped to JSON.
@@ -52,7 +54,8 @@ pub fn routes(
             .or(screen::routes(state.clone()).boxed())
             .or(feed::routes(state.clone()).boxed())
             .or(audit::routes(state.clone()).boxed())
-            .or(me(state.clone()).boxed()),
+            .or(me(state.clone()).boxed())
+            .or(openapi::routes().boxed()),
     );
     // The access log line, the request id and the HTTP metrics are the
     // accept loop's (`crate::serve`): it sees every answer, these included.
@@ -218,6 +221,21 @@ pub(crate) async fn audited_as<R: Reply>(
 pub(crate) fn json_body<T: serde::de::DeserializeOwned + Send>()
 -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
     json_body_up_to(64 * 1024)
+}
+
+/// A query string parsed into `T`; a bad one is a 400 `invalid_query`. Like
+/// [`json_body`], it rejects with our own error: with warp's `InvalidQuery`,
+/// a route sharing the path under another method adds its 405 to the
+/// rejection, which [`error::recover`] finds first (`GET
+/// /v1/batches?limit=x` was a 405; found by schemathesis, issue 7).
+pub(crate) fn query<T: serde::de::DeserializeOwned + Send + 'static>()
+-> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    warp::query::<T>().or_else(|rejection: Rejection| async move {
+        let message = rejection
+            .find::<warp::reject::InvalidQuery>()
+            .map_or_else(|| "invalid query string".to_owned(), ToString::to_string);
+        Err::<(T,), _>(reject(ApiError::bad_request("invalid_query", message)))
+    })
 }
 
 /// A JSON body of at most `limit` bytes (imports and screens carry many

@@ -7,14 +7,17 @@
 use serde::Deserialize;
 use warp::{Filter, Rejection, Reply};
 
-use super::{ApiError, audited, context, reject, with_state};
+use super::{ApiError, audited, context, query, reject, with_state};
 use crate::audit::{Action, Event, RequestContext};
 use crate::search::{self, SearchError};
 use crate::startup::AppState;
 
-#[derive(Debug, Deserialize)]
+/// `GET /v1/search` query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct SearchQuery {
+pub(super) struct SearchQuery {
+    /// Any ID, phone, USCC, account, SN or merchant number, or a name or address.
     q: String,
     /// Free-text hits to return (1–100, default 20).
     limit: Option<usize>,
@@ -40,7 +43,7 @@ pub(super) fn routes(
     let find = warp::path!("search")
         .and(warp::get())
         .and(context(state.clone()))
-        .and(warp::query::<SearchQuery>())
+        .and(query::<SearchQuery>())
         .and(with_state(state.clone()))
         .and_then(
             |context: RequestContext, query: SearchQuery, state: AppState| async move {

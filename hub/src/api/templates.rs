@@ -12,6 +12,7 @@
 pub const ROUTES: &[&str] = &[
     "/healthz",
     "/metrics",
+    "/v1/openapi.json",
     "/v1/me",
     "/v1/keys",
     "/v1/keys/{key_id}/revoke",

@@ -13,14 +13,14 @@ use crate::ingest::Severity;
 use crate::store::{BatchIssueRow, KeyRow, MerchantRow, MerchantVersionRow};
 
 /// The body of every error answer: `{"error": {...}}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorEnvelope {
     /// The error.
     pub error: ErrorBody,
 }
 
 /// One error answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code (`key_unknown`, `batch_rejected`, …).
     pub code: String,
@@ -36,7 +36,7 @@ pub struct ErrorBody {
 }
 
 /// `POST /v1/keys` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// Role of the new key.
@@ -48,7 +48,7 @@ pub struct CreateKeyRequest {
 }
 
 /// `GET /v1/keys`: a key as listed, without its secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KeyView {
     /// Public id.
     pub key_id: String,
@@ -92,7 +92,7 @@ impl From<KeyRow> for KeyView {
 }
 
 /// `GET /v1/batches/{id}/issues`: one row error or warning.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssueView {
     /// Position in the batch's issue list (the paging cursor).
     pub seq: i64,
@@ -129,7 +129,7 @@ impl From<BatchIssueRow> for IssueView {
 }
 
 /// `GET /v1/merchants/{acquirer}/{merchant_id}`: the current version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MerchantView {
     /// Owning acquirer.
     pub acquirer: String,
@@ -162,7 +162,7 @@ impl From<MerchantRow> for MerchantView {
 }
 
 /// `GET /v1/merchants/{acquirer}/{merchant_id}/versions`: one version.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MerchantVersionView {
     /// Version number, 1-based.
     pub version: i64,
@@ -186,4 +186,36 @@ impl From<MerchantVersionRow> for MerchantVersionView {
             record: row.record,
         }
     }
+}
+
+/// `GET /healthz`: the hub serves and its database answers.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HealthView {
+    /// Always `ok` (a hub that cannot serve answers 503 instead).
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub store: String,
+    /// The hub's version.
+    pub version: String,
+}
+
+/// `GET /v1/feed/token-key`: the network's HMAC token key, to screen offline.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TokenKeyView {
+    /// 64 hex digits.
+    pub token_key: String,
+}
+
+/// `POST /v1/blacklist/import`: one outcome per entry, in order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ImportView {
+    /// The outcome of each entry.
+    pub results: Vec<crate::blacklist::ImportResult>,
+}
+
+/// `GET /v1/blacklist/{id}/history`: the entry's transitions.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryView {
+    /// Every transition, oldest first.
+    pub transitions: Vec<crate::blacklist::TransitionView>,
 }

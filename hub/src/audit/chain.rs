@@ -28,7 +28,7 @@ const SIGNATURE_DOMAIN: &[u8] = b"mhub-audit-v1";
 const PAGE: i64 = 1000;
 
 /// The result of walking the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChainReport {
     /// Whether every event verified and the head names the last one.
     pub ok: bool,
@@ -46,7 +46,7 @@ pub struct ChainReport {
 }
 
 /// Where and how the chain breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChainBreak {
     /// The first event that does not verify (or the head's seq).
     pub seq: i64,

@@ -35,7 +35,7 @@ use crate::store::{AuditFilter, AuditRow, Store, StoreError};
 pub use chain::{ChainBreak, ChainReport};
 
 /// Why a caller reads merchant data (SPEC §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Deciding whether to sign a prospective merchant.
@@ -279,7 +279,8 @@ pub enum AuditError {
 }
 
 /// `GET /v1/audit` query.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only this key's events.
@@ -299,7 +300,7 @@ pub struct AuditQuery {
 }
 
 /// An audit event as answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditView {
     /// Position in the chain.
     pub seq: i64,

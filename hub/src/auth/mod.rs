@@ -67,7 +67,7 @@ pub enum AuthError {
 }
 
 /// A key as handed out once to its holder (the `POST /v1/keys` answer).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct IssuedKey {
     /// The full key; shown once, never stored.
     pub key: String,
@@ -142,7 +142,7 @@ fn new_key_material() -> (String, String) {
 pub const MAX_ROTATION_GRACE_SECS: u64 = 30 * 24 * 3600;
 
 /// A rotation's answer: the new key (shown once) and the old one's expiry.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RotatedKey {
     /// The replacement, with the same role and acquirer.
     pub new: IssuedKey,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The four roles of SPEC §9, and a fifth for monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A card acquirer, bound to one acquirer code: uploads and reads its own merchants.
@@ -63,7 +63,7 @@ impl std::str::FromStr for Role {
 }
 
 /// The authenticated caller of a request (also the `GET /v1/me` answer).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Principal {
     /// Public id of the key used.
     pub key_id: String,

@@ -109,7 +109,7 @@ impl BlacklistError {
 }
 
 /// The outcome of one entry of an import.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ImportResult {
     /// 1-based position in the import.
     pub line: u64,
@@ -124,7 +124,7 @@ pub struct ImportResult {
 }
 
 /// What approving an entry did.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Approval {
     /// The entry, now active.
     pub entry: EntryView,

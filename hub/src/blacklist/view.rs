@@ -12,7 +12,7 @@ use crate::auth::Principal;
 use crate::store::{EntryRow, StoreError, TransitionRow};
 
 /// `GET /v1/blacklist/{id}` and the lines of `GET /v1/blacklist`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EntryView {
     /// Entry id.
     pub id: i64,
@@ -48,7 +48,7 @@ pub struct EntryView {
 }
 
 /// One step of an entry's life.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransitionView {
     /// When.
     pub at: String,

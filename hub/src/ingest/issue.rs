@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How bad an issue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The row was refused.
@@ -67,7 +67,7 @@ impl Issue {
 }
 
 /// An issue as reported in a batch result and stored with the batch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchIssue {
     /// 1-based line of the row in its file; 0 for the batch as a whole.
     pub line: u64,

@@ -160,7 +160,7 @@ impl IngestError {
 }
 
 /// The answer to an upload, stored with the batch and returned again on re-upload.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchResult {
     /// Batch id.
     pub batch_id: i64,

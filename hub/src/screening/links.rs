@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::{Store, StoreError};
 
 /// How many stored merchants share one value, at how many acquirers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Presence {
     /// Stored merchants holding it.
     pub merchants: i64,
@@ -18,7 +18,7 @@ pub struct Presence {
 }
 
 /// The record's values already in the store (absent: none).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExistingLinks {
     /// The legal representative's document.
     pub legal_rep: Option<Presence>,

@@ -77,7 +77,7 @@ impl ReplicaHandle {
 }
 
 /// `POST /v1/screen` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenRequest {
     /// `onboarding`, `periodic_review` or `investigation`; may instead come
@@ -89,7 +89,7 @@ pub struct ScreenRequest {
 }
 
 /// `POST /v1/screen` answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScreenResponse {
     /// One per record, in order.
     pub results: Vec<RecordScreening>,

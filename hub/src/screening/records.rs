@@ -29,7 +29,7 @@ pub struct Candidate {
 }
 
 /// The screening answer for one record (one line of `mhub screen --json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordScreening {
     /// 1-based position of the record in the request or file.
     pub line: u64,

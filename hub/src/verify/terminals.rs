@@ -53,19 +53,26 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-/// One report as sent.
-#[derive(Debug, Clone, Deserialize)]
+/// One report as sent (also the OpenAPI document's request schema; a
+/// report that does not fit is refused alone, in its outcome).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Report {
+#[schema(as = TerminalReport)]
+pub struct Report {
+    /// The terminal's serial number (this or `terminal_id`).
     sn: Option<String>,
+    /// The acquirer's terminal id.
     terminal_id: Option<String>,
+    /// Latitude where the terminal was seen (WGS-84).
     lat: f64,
+    /// Longitude.
     lng: f64,
+    /// When (RFC 3339).
     seen_at: String,
 }
 
 /// What became of one report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportOutcome {
     /// 0-based position in the request.
     pub index: usize,
@@ -84,7 +91,7 @@ pub struct ReportOutcome {
 }
 
 /// The answer to a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportsResult {
     /// Reports stored.
     pub accepted: usize,

@@ -361,3 +361,33 @@ async fn only_acquirer_keys_upload_and_batches_are_private_to_their_acquirer(bac
     assert_eq!(listed.as_array().unwrap().len(), 0);
 }
 both_backends!(only_acquirer_keys_upload_and_batches_are_private_to_their_acquirer);
+
+/// Issue 7 (found by schemathesis): a bad query on a path that another
+/// method shares was answered 405, not 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_query_is_400_invalid_query_on_a_path_two_methods_share() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let acq = acquirer(&app).await;
+    for (method, path, key) in [
+        (reqwest::Method::GET, "/v1/batches?limit=0&bogus=1", &acq),
+        (reqwest::Method::POST, "/v1/batches?bogus=1", &acq),
+        (
+            reqwest::Method::GET,
+            "/v1/blacklist?limit=x",
+            &app.admin_key,
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(key)
+            .header("mhub-purpose", "investigation")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 400, "{method} {path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{method} {path}");
+    }
+}

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::both_backends;
 use crate::helpers::{Backend, jsonl, merchant, resident_id, spawn_app};
+use crate::routes::routes_in_source;
 
 /// Columns: admin, analyst, ACQ01 (owns the data), ACQ02 (another
 /// tenant), subscriber, metrics.
@@ -57,6 +58,12 @@ fn table() -> Vec<Row> {
         // Metrics: the hub's health for the association and its scraper.
         get("/metrics", "/metrics", [200, 200, 403, 403, 403, 200]),
         // A metrics key reads /metrics and nothing else, not even who it is.
+        // The API's contract is public (it names endpoints and codes, no data).
+        get(
+            "/v1/openapi.json",
+            "/v1/openapi.json",
+            [200, 200, 200, 200, 200, 200],
+        ),
         get("/v1/me", "/v1/me", [200, 200, 200, 200, 200, 403]),
         // Batches: an acquirer reads its own only.
         get("/v1/batches", "/v1/batches", [200, 200, 200, 200, 403, 403]),
@@ -233,46 +240,6 @@ fn table() -> Vec<Row> {
             [200, 200, 403, 403, 403, 403],
         ),
     ]
-}
-
-/// Every `(method, route)` the hub serves, read from `src/api`: each
-/// `warp::path!(…)` followed by its method filter.
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/api");
-    let mut routes = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let mut rest = text.as_str();
-        while let Some(start) = rest.find("warp::path!(") {
-            rest = &rest[start + "warp::path!(".len()..];
-            let end = rest.find(')').unwrap();
-            let segments: Vec<String> = rest[..end]
-                .split('/')
-                .map(|segment| {
-                    let segment = segment.trim();
-                    match segment.strip_prefix('"') {
-                        Some(literal) => literal.trim_end_matches('"').to_owned(),
-                        None => "{}".to_owned(),
-                    }
-                })
-                .collect();
-            let method = ["get", "post", "put", "delete", "patch"]
-                .into_iter()
-                .filter_map(|m| rest.find(&format!("warp::{m}()")).map(|at| (at, m)))
-                .min()
-                .map(|(_, m)| m.to_uppercase())
-                .unwrap();
-            let path = segments.join("/");
-            // Outside /v1: the probes an orchestrator and a scraper call.
-            let prefix = if path == "healthz" || path == "metrics" {
-                "/"
-            } else {
-                "/v1/"
-            };
-            routes.insert((method, format!("{prefix}{path}")));
-        }
-    }
-    routes
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL. One module per resource.
 
 mod helpers;
+mod routes;
 
 mod alerts;
 mod audit;
@@ -13,6 +14,7 @@ mod isolation;
 mod keys;
 mod merchants;
 mod metrics;
+mod openapi;
 mod request_id;
 mod screening;
 mod security;
