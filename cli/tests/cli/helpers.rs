@@ -564,6 +564,18 @@ pub struct PgCluster {
     as_root: bool,
 }
 
+/// Whether a test of its own PostgreSQL cluster should run: where
+/// scripts/test.sh provides PostgreSQL (it sets both variables), or says it
+/// must. Elsewhere (a plain `cargo nextest run`) the test says it skipped.
+pub fn postgres_available() -> bool {
+    let available = std::env::var_os("MHUB_TEST_PG_URL").is_some()
+        || std::env::var_os("MHUB_REQUIRE_PG").is_some();
+    if !available {
+        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+    }
+    available
+}
+
 impl PgCluster {
     /// initdb and start. The binaries come from `MHUB_PGBIN`, else the
     /// newest /usr/lib/postgresql/*/bin.

@@ -167,10 +167,7 @@ fn no_raw_id_phone_or_account_reaches_the_files_the_log_or_any_answer_on_sqlite(
 
 #[test]
 fn no_raw_id_phone_or_account_reaches_a_postgresql_dump_the_files_the_log_or_any_answer() {
-    if std::env::var_os("MHUB_TEST_PG_URL").is_none()
-        && std::env::var_os("MHUB_REQUIRE_PG").is_none()
-    {
-        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+    if !crate::helpers::postgres_available() {
         return;
     }
     let pg = PgCluster::start();

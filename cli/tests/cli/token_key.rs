@@ -34,10 +34,7 @@ fn rotating_the_token_key_rewraps_every_token_and_keeps_every_finding_on_sqlite(
 
 #[test]
 fn rotating_the_token_key_rewraps_every_token_and_keeps_every_finding_on_postgresql() {
-    if std::env::var_os("MHUB_TEST_PG_URL").is_none()
-        && std::env::var_os("MHUB_REQUIRE_PG").is_none()
-    {
-        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+    if !crate::helpers::postgres_available() {
         return;
     }
     let pg = PgCluster::start();
@@ -373,10 +370,7 @@ fn assert_no_old_token(url: &str, old: &BTreeSet<String>) {
 /// key.
 #[test]
 fn a_hub_whose_key_another_hub_rotated_refuses_to_tokenise_on_postgresql() {
-    if std::env::var_os("MHUB_TEST_PG_URL").is_none()
-        && std::env::var_os("MHUB_REQUIRE_PG").is_none()
-    {
-        eprintln!("skipped: no PostgreSQL (scripts/test.sh provides one)");
+    if !crate::helpers::postgres_available() {
         return;
     }
     // Arrange: hub A serving, a second data directory B with A's secrets.
