@@ -130,6 +130,18 @@ const fn column(
     }
 }
 
+/// The one row of `token_key_state`.
+const STATE_SQL: &str = "SELECT fingerprint, generations FROM token_key_state WHERE id = 1";
+
+/// How a transaction locks `token_key_state`'s row on PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+enum RowLock {
+    /// Writers of tokens: many at once, none beside a rotation.
+    Share,
+    /// A rotation: alone.
+    Update,
+}
+
 /// Rows read per page of a rewrite: bounded memory at any size.
 const PAGE: i64 = 1_000;
 
@@ -149,23 +161,25 @@ impl Store {
     }
 
     /// A write transaction for rows tokenised under the key `fingerprint`
-    /// names, checked as [`Store::ensure_token_key`] does inside the
-    /// transaction, so a rotation that commits first is seen (it holds
-    /// `token_key_state`'s row lock until it commits).
+    /// names, checked as [`Store::ensure_token_key`] does but inside the
+    /// transaction and under a share lock on `token_key_state`'s row
+    /// (PostgreSQL; SQLite's write transaction is already exclusive). Share
+    /// locks never wait for each other, so uploads do not queue behind one
+    /// another; a rotation's update lock waits for them and they for it, so
+    /// a rotation either sees the rows this transaction writes, or has
+    /// committed before this one reads the row and refuses.
     pub async fn begin_tokenised_write(&self, fingerprint: &str) -> Result<WriteTx, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT fingerprint, generations FROM token_key_state WHERE id = 1")
-            .fetch_optional(tx.conn())
-            .await?;
-        check(row.map(|row| state_of(&row)).transpose()?, fingerprint)?;
+        check(
+            tx.token_key_state_locked(RowLock::Share).await?,
+            fingerprint,
+        )?;
         Ok(tx)
     }
 
     /// The recorded token key, if any start recorded one.
     pub async fn token_key_state(&self) -> Result<Option<TokenKeyState>, StoreError> {
-        let row = sqlx::query("SELECT fingerprint, generations FROM token_key_state WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(STATE_SQL).fetch_optional(&self.pool).await?;
         row.map(|row| state_of(&row)).transpose()
     }
 
@@ -193,21 +207,28 @@ impl Store {
 }
 
 impl WriteTx {
-    /// The recorded token key, locked until the transaction ends on
-    /// PostgreSQL (SQLite's write transaction is already exclusive), so two
-    /// rotations cannot interleave.
+    /// The recorded token key, locked for update until the transaction
+    /// ends on PostgreSQL (SQLite's write transaction is already
+    /// exclusive), so two rotations cannot interleave and no tokenised
+    /// write runs beside one ([`Store::begin_tokenised_write`]).
     pub async fn token_key_state_for_update(
         &mut self,
     ) -> Result<Option<TokenKeyState>, StoreError> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
+        self.token_key_state_locked(RowLock::Update).await
+    }
+
+    async fn token_key_state_locked(
+        &mut self,
+        lock: RowLock,
+    ) -> Result<Option<TokenKeyState>, StoreError> {
+        let clause = match (self.backend, lock) {
+            (Backend::Postgres, RowLock::Share) => " FOR SHARE",
+            (Backend::Postgres, RowLock::Update) => " FOR UPDATE",
+            (Backend::Sqlite, _) => "",
         };
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT fingerprint, generations FROM token_key_state WHERE id = 1{lock}"
-        )))
-        .fetch_optional(self.conn())
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("{STATE_SQL}{clause}")))
+            .fetch_optional(self.conn())
+            .await?;
         row.map(|row| state_of(&row)).transpose()
     }
 
