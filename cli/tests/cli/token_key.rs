@@ -16,7 +16,7 @@
 //! finished at the next start, one that never committed is set aside.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use matcher::{Token, TokenKey};
 use serde_json::Value;
@@ -80,14 +80,26 @@ fn findings(hub: &TestHub, analyst: &str, acquirer: &str) -> Findings {
         .mhub(acquirer)
         .args(["screen", "--json"])
         .arg(samples().join("ACQ01/merchants.jsonl"))))
-    .into_iter()
-    .map(|r| serde_json::json!({"line": r["line"], "decision": r["decision"], "hits": r["hits"]}))
+    .iter()
+    .map(decision)
     .collect();
     Findings {
         alerts,
         search,
         screened,
     }
+}
+
+/// What a screen answered for one line: its decision and hits.
+fn decision(answer: &Value) -> Value {
+    serde_json::json!({"line": answer["line"], "decision": answer["decision"], "hits": answer["hits"]})
+}
+
+/// Run `command`, which must fail saying `reason` on stderr.
+fn assert_fails_saying(command: &mut std::process::Command, reason: &str) {
+    let output = command.output().unwrap();
+    assert!(!output.status.success(), "{}", stdout(&output));
+    assert!(stderr(&output).contains(reason), "{}", stderr(&output));
 }
 
 fn rotation_on(hub: TestHub, db_args: &[&str]) {
@@ -124,8 +136,8 @@ fn rotation_on(hub: TestHub, db_args: &[&str]) {
             .args(["feed", "screen", "--json", "--mirror"])
             .arg(mirror)
             .arg(samples().join("ACQ01/merchants.jsonl"))))
-        .into_iter()
-        .map(|r| serde_json::json!({"line": r["line"], "decision": r["decision"], "hits": r["hits"]}))
+        .iter()
+        .map(decision)
         .collect::<Vec<_>>()
     };
     let before = findings(&hub, &analyst, &keys["ACQ01"]);
@@ -137,23 +149,18 @@ fn rotation_on(hub: TestHub, db_args: &[&str]) {
     assert!(before.alerts.len() >= 3, "{:?}", before.alerts);
     let data_dir = hub.data_dir();
     let key_file = data_dir.join("secrets/token.key");
-    let old_key = TokenKey::from_hex(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    let old_key = read_key(&key_file);
     let database = database_url(&data_dir, db_args);
     let old_tokens = merchant_tokens(&database);
     assert!(old_tokens.len() > 20, "{}", old_tokens.len());
 
     // A rotation beside the serving hub is refused and changes nothing.
-    let refused = mhub()
-        .args(["keys", "rotate-token-key", "--data-dir"])
-        .arg(&data_dir)
-        .args(db_args)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("another hub process is serving"),
-        "{}",
-        stderr(&refused)
+    assert_fails_saying(
+        mhub()
+            .args(["keys", "rotate-token-key", "--data-dir"])
+            .arg(&data_dir)
+            .args(db_args),
+        "another hub process is serving",
     );
     assert_eq!(merchant_tokens(&database), old_tokens);
 
@@ -167,7 +174,7 @@ fn rotation_on(hub: TestHub, db_args: &[&str]) {
     hub.server = Server::start_with(&data_dir, db_args);
 
     // Assert: the key gained a generation, named as the report says.
-    let new_key = TokenKey::from_hex(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    let new_key = read_key(&key_file);
     assert_eq!(new_key.generations().len(), 2);
     assert_eq!(new_key.generations()[0], old_key.generations()[0]);
     assert_eq!(report["rotation"]["before"], old_key.fingerprint());
@@ -225,17 +232,12 @@ fn rotation_on(hub: TestHub, db_args: &[&str]) {
     // A hub started with the old key refuses: its tokens would not match.
     hub.server.terminate();
     std::fs::write(&key_file, format!("{}\n", old_key.to_hex())).unwrap();
-    let refused = mhub()
-        .args(["reindex", "--data-dir"])
-        .arg(&data_dir)
-        .args(db_args)
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    assert!(
-        stderr(&refused).contains("do not belong to this database"),
-        "{}",
-        stderr(&refused)
+    assert_fails_saying(
+        mhub()
+            .args(["reindex", "--data-dir"])
+            .arg(&data_dir)
+            .args(db_args),
+        "do not belong to this database",
     );
 
     // A crash after the commit: token.key still old, the new key staged.
@@ -261,7 +263,7 @@ fn rotation_on(hub: TestHub, db_args: &[&str]) {
     eprintln!("rotation: {}", stdout(&output).trim());
 }
 
-fn read_key(path: &PathBuf) -> TokenKey {
+fn read_key(path: &Path) -> TokenKey {
     TokenKey::from_hex(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
