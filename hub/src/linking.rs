@@ -367,10 +367,14 @@ impl Linker {
                     })
                     .collect(),
             };
-            let per_record = records
-                .iter()
-                .map(|record| derived.index.candidates(record, CANDIDATES))
-                .collect::<Result<Vec<_>, _>>()?;
+            let index = &derived.index;
+            let per_record = in_parallel(&records, |part| {
+                let lookup = index.lookup()?;
+                part.iter()
+                    .map(|record| lookup.candidates(record, CANDIDATES))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(LinkError::from)
+            })?;
             let keys: Vec<u64> = records.iter().map(|r| r.key()).collect();
             let mut forms: HashMap<u64, Arc<FuzzyRecord>> =
                 records.into_iter().map(|r| (r.key(), r)).collect();
@@ -490,39 +494,95 @@ impl LinkSession {
 
 /// Score each record against its candidates, each pair once. A key with
 /// no form is a document the store no longer backs, and is skipped.
+///
+/// The records are scored in parallel parts ([`in_parallel`]); a pair whose
+/// two ends fall in different parts is scored in both and kept once, where
+/// it comes first. Scoring is symmetric and each part counts rarity at the
+/// same commit, so the links and their order are those of one pass.
 fn score_all(index: &CandidateIndex, candidates: &Candidates) -> Result<Vec<LinkRow>, LinkError> {
-    // Counts do not change while a slice is scored: ask the index once per key.
-    let frequencies = matcher::Memoised::new(index);
     let forms = &candidates.forms;
-    let mut pairs = BTreeSet::new();
-    let mut links = Vec::new();
-    for (key, others) in candidates.keys.iter().zip(&candidates.per_record) {
-        let Some(a) = forms.get(key) else { continue };
-        for other in others {
-            if !pairs.insert((*key.min(other), *key.max(other))) {
-                continue;
+    let work: Vec<(&u64, &Vec<u64>)> = candidates.keys.iter().zip(&candidates.per_record).collect();
+    let found = in_parallel(&work, |part| {
+        // Counts do not change while a slice is scored: ask the index once per key.
+        let lookup = index.lookup()?;
+        let frequencies = matcher::Memoised::new(&lookup);
+        let mut pairs = BTreeSet::new();
+        let mut links = Vec::new();
+        for (key, others) in part {
+            let Some(a) = forms.get(key) else { continue };
+            for other in others.iter() {
+                if !pairs.insert((*(*key).min(other), *(*key).max(other))) {
+                    continue;
+                }
+                let Some(b) = forms.get(other) else {
+                    continue;
+                };
+                let Some(link) = matcher::score(a, b, &frequencies) else {
+                    continue;
+                };
+                // One legal representative is the exact case, found by its
+                // document token; a stored link would only repeat it.
+                let Some(rule) = link.explanation.rule.filter(|r| *r != Rule::SameLegalRep) else {
+                    continue;
+                };
+                links.push(LinkRow {
+                    left_pk: link.left as i64,
+                    right_pk: link.right as i64,
+                    rule: rule.as_str().to_owned(),
+                    score: link.score,
+                    explanation: serde_json::to_string(&link.explanation)
+                        .map_err(StoreError::from)?,
+                });
             }
-            let Some(b) = forms.get(other) else {
-                continue;
-            };
-            let Some(link) = matcher::score(a, b, &frequencies) else {
-                continue;
-            };
-            // One legal representative is the exact case, found by its
-            // document token; a stored link would only repeat it.
-            let Some(rule) = link.explanation.rule.filter(|r| *r != Rule::SameLegalRep) else {
-                continue;
-            };
-            links.push(LinkRow {
-                left_pk: link.left as i64,
-                right_pk: link.right as i64,
-                rule: rule.as_str().to_owned(),
-                score: link.score,
-                explanation: serde_json::to_string(&link.explanation).map_err(StoreError::from)?,
-            });
         }
+        Ok(links)
+    })?;
+    let mut kept = BTreeSet::new();
+    Ok(found
+        .into_iter()
+        .filter(|link| kept.insert((link.left_pk, link.right_pk)))
+        .collect())
+}
+
+/// Fewest items a thread of [`in_parallel`] is given: below it, a thread
+/// costs more than it saves (a one-row upload, a test).
+const MIN_PART: usize = 256;
+
+/// `work` over `items` cut into one contiguous part per core, each part on
+/// a thread of its own, the results joined in order.
+///
+/// Linking runs on a blocking thread with the index locked, and its
+/// candidate queries and scoring are pure CPU over one commit, so the
+/// other core would otherwise idle while a slice is linked (the SQLite
+/// writes it waits for are done by then). Scoped threads borrow the index
+/// and the slice directly; nothing is copied into them.
+fn in_parallel<T, R, F>(items: &[T], work: F) -> Result<Vec<R>, LinkError>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&[T]) -> Result<Vec<R>, LinkError> + Sync,
+{
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.min(items.len() / MIN_PART).max(1);
+    if parts == 1 {
+        return work(items);
     }
-    Ok(links)
+    let size = items.len().div_ceil(parts);
+    std::thread::scope(|scope| {
+        let work = &work;
+        let threads: Vec<_> = items
+            .chunks(size)
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for thread in threads {
+            let part = thread
+                .join()
+                .map_err(|_| LinkError::Task("a linking thread panicked".into()))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
 }
 
 /// A stored link's other end, seen from `pk`.
@@ -531,5 +591,59 @@ pub fn other_end(link: &LinkRow, pk: i64) -> i64 {
         link.right_pk
     } else {
         link.left_pk
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_parts_come_back_in_order() {
+        let items: Vec<u32> = (0..10 * MIN_PART as u32).collect();
+        let threads = Mutex::new(std::collections::HashSet::new());
+        let doubled = in_parallel(&items, |part| {
+            threads
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
+            Ok(part.iter().map(|n| n * 2).collect())
+        })
+        .unwrap();
+        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(threads.lock().unwrap().len(), cores.min(10));
+    }
+
+    #[test]
+    fn a_small_slice_stays_on_the_calling_thread() {
+        let caller = std::thread::current().id();
+        let items = vec![1u8; MIN_PART];
+        let out = in_parallel(&items, |part| {
+            assert_eq!(std::thread::current().id(), caller);
+            Ok(part.to_vec())
+        })
+        .unwrap();
+        assert_eq!(out.len(), MIN_PART);
+    }
+
+    #[test]
+    fn a_failing_or_panicking_part_fails_the_whole() {
+        let items: Vec<usize> = (0..4 * MIN_PART).collect();
+        let failed = in_parallel(&items, |part| {
+            if part.contains(&(4 * MIN_PART - 1)) {
+                return Err(LinkError::Poisoned);
+            }
+            Ok(part.to_vec())
+        });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(matches!(failed, Err(LinkError::Poisoned)));
+        if cores > 1 {
+            let panicked = in_parallel(&items, |part| -> Result<Vec<usize>, LinkError> {
+                assert!(!part.contains(&0), "deliberate");
+                Ok(part.to_vec())
+            });
+            assert!(matches!(panicked, Err(LinkError::Task(_))));
+        }
     }
 }

@@ -52,17 +52,22 @@
 //! sequence with each commit ([`CandidateIndex::commit_at`]) and replays
 //! what came after [`CandidateIndex::committed_sequence`] at start-up.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{NgramTokenizer, TextAnalyzer, TokenStream};
-use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument,
+    Term,
+};
 
 use crate::frequency::{COMMON_DF, Frequencies, FrequencyField};
 use crate::fuzzy::FuzzyRecord;
@@ -355,35 +360,37 @@ impl CandidateIndex {
     }
 
     /// Keys of up to `limit` stored merchants worth scoring against
-    /// `record`, best first (ties by key), never `record`'s own key.
+    /// `record`, best first (ties by key), never `record`'s own key. For
+    /// many records, take one [`lookup`](Self::lookup) and ask it.
     pub fn candidates(
         &self,
         record: &FuzzyRecord,
         limit: usize,
     ) -> Result<Vec<u64>, CandidateIndexError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let query = self.query(record);
+        self.lookup()?.candidates(record, limit)
+    }
+
+    /// A view of the last commit for many candidate queries and rarity
+    /// counts (see [`Lookup`]). Each thread takes its own.
+    pub fn lookup(&self) -> Result<Lookup<'_>, CandidateIndexError> {
         let searcher = self.reader.searcher();
-        // One more, in case the record itself is stored.
-        let top = searcher.search(&query, &TopDocs::with_limit(limit + 1).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            // The key from its fast-field column: no stored document to
-            // decompress per hit.
-            let key = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("key")?
-                .first(address.doc_id)
-                .ok_or(CandidateIndexError::MissingKey)?;
-            if key != record.key() {
-                hits.push((score, key));
-            }
-        }
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        Ok(hits.into_iter().take(limit).map(|(_, k)| k).collect())
+        let keys = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("key"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Lookup {
+            index: self,
+            statistics: Statistics {
+                // max_doc, deleted documents included, as tantivy counts.
+                documents: Bm25StatisticsProvider::total_num_docs(&searcher)?,
+                searcher: searcher.clone(),
+                doc_freq: RefCell::default(),
+                tokens: RefCell::default(),
+            },
+            searcher,
+            keys,
+        })
     }
 
     /// Keys of up to `limit` merchants whose name or address shares the
@@ -414,51 +421,17 @@ impl CandidateIndex {
                 )
             })
             .collect();
-        let searcher = self.reader.searcher();
-        let top = searcher.search(
+        let lookup = self.lookup()?;
+        let top = lookup.searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let key = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("key")?
-                .first(address.doc_id)
-                .ok_or(CandidateIndexError::MissingKey)?;
-            hits.push((key, score));
+            hits.push((lookup.key(address)?, score));
         }
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(hits)
-    }
-
-    /// Live documents carrying `term` in the `freq` field, counted up to
-    /// [`COMMON_DF`].
-    fn live_count(&self, term: &Term) -> Result<u64, CandidateIndexError> {
-        let searcher = self.reader.searcher();
-        let mut count = 0;
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(self.fields.freq)?;
-            let Some(mut postings) = inverted
-                .read_postings(term, IndexRecordOption::Basic)
-                .map_err(tantivy::TantivyError::from)?
-            else {
-                continue;
-            };
-            let alive = segment.alive_bitset();
-            let mut doc = postings.doc();
-            while doc != tantivy::TERMINATED {
-                if alive.is_none_or(|a| a.is_alive(doc)) {
-                    count += 1;
-                    if count >= COMMON_DF {
-                        return Ok(count);
-                    }
-                }
-                doc = postings.advance();
-            }
-        }
-        Ok(count)
     }
 
     fn query(&self, record: &FuzzyRecord) -> BooleanQuery {
@@ -538,12 +511,141 @@ impl CandidateIndex {
 }
 
 /// The index answers rarity questions from its `freq` terms (see the module
-/// documentation). An index error reads as a common value ([`COMMON_DF`],
-/// worth nothing): a failure can cost a link, never make one.
+/// documentation), as of the last commit.
 impl Frequencies for CandidateIndex {
     fn count(&self, field: FrequencyField, key: &str) -> u64 {
-        let term = Term::from_field_text(self.fields.freq, &frequency_term(field, key));
+        match self.lookup() {
+            Ok(lookup) => lookup.count(field, key),
+            Err(_) => COMMON_DF,
+        }
+    }
+}
+
+/// One commit of a [`CandidateIndex`], held for a run of queries: a slice
+/// of a batch, a page of a rebuild.
+///
+/// Every query of a slice needs, for each of its terms, the term's document
+/// frequency for BM25, and tantivy looks that up in the term dictionary of
+/// every segment. A slice's records share most of their terms (a district's
+/// street names, its `路1`s and `号`s), so the lookup remembers each
+/// frequency it was told: the same statistics, read once. It also opens each
+/// segment's key column once instead of per hit. Scores are exactly those of
+/// a fresh searcher, because the commit it holds does not change.
+///
+/// A lookup is not shared between threads (its memo is not locked); it is
+/// `Send`, so each worker takes one ([`CandidateIndex::lookup`]).
+pub struct Lookup<'i> {
+    index: &'i CandidateIndex,
+    searcher: Searcher,
+    /// `keys[segment_ord]`: the key column of each segment.
+    keys: Vec<Column<u64>>,
+    statistics: Statistics,
+}
+
+impl Lookup<'_> {
+    /// Keys of up to `limit` stored merchants worth scoring against
+    /// `record`, best first (ties by key), never `record`'s own key.
+    pub fn candidates(
+        &self,
+        record: &FuzzyRecord,
+        limit: usize,
+    ) -> Result<Vec<u64>, CandidateIndexError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self.index.query(record);
+        // One more, in case the record itself is stored.
+        let top = self.searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit + 1).order_by_score(),
+            &self.statistics,
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let key = self.key(address)?;
+            if key != record.key() {
+                hits.push((score, key));
+            }
+        }
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(hits.into_iter().take(limit).map(|(_, k)| k).collect())
+    }
+
+    /// The key of a hit, from its segment's fast-field column: no stored
+    /// document to decompress.
+    fn key(&self, address: DocAddress) -> Result<u64, CandidateIndexError> {
+        self.keys
+            .get(address.segment_ord as usize)
+            .and_then(|column| column.first(address.doc_id))
+            .ok_or(CandidateIndexError::MissingKey)
+    }
+
+    /// Live documents carrying `term` in the `freq` field, counted up to
+    /// [`COMMON_DF`].
+    fn live_count(&self, term: &Term) -> Result<u64, CandidateIndexError> {
+        let mut count = 0;
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.index.fields.freq)?;
+            let Some(mut postings) = inverted
+                .read_postings(term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let alive = segment.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    count += 1;
+                    if count >= COMMON_DF {
+                        return Ok(count);
+                    }
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// Rarity as of the lookup's commit. An index error reads as a common value
+/// ([`COMMON_DF`], worth nothing): a failure can cost a link, never make one.
+impl Frequencies for Lookup<'_> {
+    fn count(&self, field: FrequencyField, key: &str) -> u64 {
+        let term = Term::from_field_text(self.index.fields.freq, &frequency_term(field, key));
         self.live_count(&term).unwrap_or(COMMON_DF)
+    }
+}
+
+/// BM25's statistics of one searcher, each asked of it once.
+struct Statistics {
+    searcher: Searcher,
+    documents: u64,
+    doc_freq: RefCell<HashMap<Term, u64>>,
+    tokens: RefCell<HashMap<Field, u64>>,
+}
+
+impl Bm25StatisticsProvider for Statistics {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        if let Some(n) = self.tokens.borrow().get(&field) {
+            return Ok(*n);
+        }
+        let n = Bm25StatisticsProvider::total_num_tokens(&self.searcher, field)?;
+        self.tokens.borrow_mut().insert(field, n);
+        Ok(n)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.documents)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        if let Some(n) = self.doc_freq.borrow().get(term) {
+            return Ok(*n);
+        }
+        let n = self.searcher.doc_freq(term)?;
+        self.doc_freq.borrow_mut().insert(term.clone(), n);
+        Ok(n)
     }
 }
 

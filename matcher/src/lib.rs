@@ -81,7 +81,7 @@ mod uscc;
 pub use account::{AccountError, AccountNumber, luhn_check_digit, luhn_valid};
 pub use batch_csv::{MERCHANT_CSV_COLUMNS, REQUIRED_MERCHANT_CSV_COLUMNS, TERMINAL_CSV_COLUMNS};
 pub use blacklist::{ListedEntry, ListedSubject, Penalty, Reason, SubjectType, UnknownValue};
-pub use candidates::{CandidateIndex, CandidateIndexError};
+pub use candidates::{CandidateIndex, CandidateIndexError, Lookup};
 pub use cluster::{UnionFind, clusters};
 pub use datum::{distance_m, gcj02_to_wgs84, wgs84_to_gcj02};
 pub use error::Error;
