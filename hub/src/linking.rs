@@ -603,10 +603,7 @@ mod tests {
         let items: Vec<u32> = (0..10 * MIN_PART as u32).collect();
         let threads = Mutex::new(std::collections::HashSet::new());
         let doubled = in_parallel(&items, |part| {
-            threads
-                .lock()
-                .unwrap()
-                .insert(std::thread::current().id());
+            threads.lock().unwrap().insert(std::thread::current().id());
             Ok(part.iter().map(|n| n * 2).collect())
         })
         .unwrap();

@@ -300,9 +300,22 @@ impl Store {
                     // foreign_keys are per connection. NORMAL is durable in WAL
                     // mode against process crashes (the kill -9 case); only an
                     // OS crash can lose the last transactions.
+                    //
+                    // cache_size: SQLite's default page cache is 2 MiB per
+                    // connection. A batch's transaction dirties far more
+                    // (merchants, versions, and random inserts into five
+                    // indexes of tokens), and a full cache makes SQLite spill
+                    // dirty pages to the WAL in the middle of the transaction
+                    // and read them back: 7% of ingest's time at 100,000
+                    // merchants (docs/performance.md). 64 MiB holds a
+                    // 10,000-row batch's pages at that size. The cache fills
+                    // only as a connection touches pages, so the cost is at
+                    // most 64 MiB per pooled connection, and only for those
+                    // that read or write that much.
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA cache_size = -65536;",
                     )
                     .await?;
                     Ok(())
