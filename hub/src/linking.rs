@@ -11,11 +11,13 @@
 //!
 //! # Batches
 //!
-//! A batch is linked slice by slice inside its write transaction
-//! ([`LinkSession::link`]): the slice's merchants are added to the index and
-//! the index is committed, so each merchant's candidates include the rest of
-//! its slice and every earlier one; then each merchant is scored against its
-//! candidates and the links touching the slice are replaced in the store.
+//! A batch is linked slice by slice: the slice's merchants are added to the
+//! index and the index is committed, so each merchant's candidates include
+//! the rest of its slice and every earlier one; then each merchant is scored
+//! against its candidates ([`LinkSession::start`], on a blocking thread
+//! while the batch writes on), and the links touching the slice are
+//! replaced in the batch's write transaction ([`LinkSession::store_links`]).
+//! Candidate queries and scoring run on every core ([`in_parallel`]).
 //! Only one batch links at a time per hub (the session holds a lock): the
 //! index has one writer.
 //!
@@ -141,6 +143,75 @@ impl Derived {
         self.records.clear();
         self.index.clear()
     }
+
+    /// See [`Linker::candidates`].
+    fn candidates(&mut self, pending: Pending) -> Result<Candidates, LinkError> {
+        let records: Vec<Arc<FuzzyRecord>> = match pending {
+            Pending::New(stored) => {
+                let forms = stored
+                    .iter()
+                    .map(|(pk, record)| self.add(fuzzy_record(*pk, record)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                // No sequence: a crash before the batch commits leaves an
+                // index that says it is current with nothing.
+                self.index.commit()?;
+                forms
+            }
+            Pending::Indexed(stored) => stored
+                .iter()
+                .map(|(pk, record)| match self.records.get(&(*pk as u64)) {
+                    Some(form) => form.clone(),
+                    None => Arc::new(fuzzy_record(*pk, record)),
+                })
+                .collect(),
+        };
+        let index = &self.index;
+        let per_record = in_parallel(&records, |part| {
+            let lookup = index.lookup()?;
+            part.iter()
+                .map(|record| lookup.candidates(record, CANDIDATES))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(LinkError::from)
+        })?;
+        let keys: Vec<u64> = records.iter().map(|r| r.key()).collect();
+        let mut forms: HashMap<u64, Arc<FuzzyRecord>> =
+            records.into_iter().map(|r| (r.key(), r)).collect();
+        let mut to_load = BTreeSet::new();
+        for key in per_record.iter().flatten() {
+            if forms.contains_key(key) {
+                continue;
+            }
+            match self.records.get(key) {
+                Some(form) => {
+                    forms.insert(*key, form.clone());
+                }
+                None => {
+                    to_load.insert(*key as i64);
+                }
+            }
+        }
+        Ok(Candidates {
+            keys,
+            per_record,
+            forms,
+            to_load: to_load.into_iter().collect(),
+        })
+    }
+
+    /// Score records against their candidates, given the records read from
+    /// the store (which join the cache).
+    fn score(
+        &mut self,
+        mut candidates: Candidates,
+        others: Vec<(i64, MerchantRecord)>,
+    ) -> Result<Vec<LinkRow>, LinkError> {
+        for (pk, record) in &others {
+            let form = Arc::new(fuzzy_record(*pk, record));
+            self.keep(&form);
+            candidates.forms.insert(form.key(), form);
+        }
+        score_all(&self.index, &candidates)
+    }
 }
 
 /// What the index may have that the store does not.
@@ -148,6 +219,23 @@ impl Derived {
 struct Progress {
     /// Merchants indexed by a batch of this process that did not commit.
     dirty: BTreeSet<i64>,
+    /// A slice being linked in the background ([`LinkSession::start`]):
+    /// closed when its job has let go of the index. A batch that failed
+    /// may leave one running; whoever takes the progress next waits for it
+    /// before touching the index, so the job cannot add its documents after
+    /// they were removed as dirty.
+    outstanding: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl Progress {
+    /// Wait until no slice job of an earlier session is using the index.
+    async fn settle(&mut self) {
+        if let Some(done) = self.outstanding.take() {
+            // Closed (never sent) when the job's closure is dropped, which
+            // happens when it returns or panics.
+            let _ = done.await;
+        }
+    }
 }
 
 /// The comparable form of a stored merchant, keyed by its store key.
@@ -202,6 +290,16 @@ impl Linker {
         T: Send + 'static,
         F: FnOnce(&mut Derived) -> Result<T, LinkError> + Send + 'static,
     {
+        joined(self.spawn(work).await)
+    }
+
+    /// Start `work` on the derived state on a blocking thread, without
+    /// waiting for it.
+    fn spawn<T, F>(&self, work: F) -> tokio::task::JoinHandle<Result<T, LinkError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Derived) -> Result<T, LinkError> + Send + 'static,
+    {
         let derived = self.derived.clone();
         // The blocking thread logs under the request that asked.
         let span = tracing::Span::current();
@@ -210,8 +308,6 @@ impl Linker {
             let mut derived = derived.lock().map_err(|_| LinkError::Poisoned)?;
             work(&mut derived)
         })
-        .await
-        .map_err(|e| LinkError::Task(e.to_string()))?
     }
 
     /// Commit the index as current with batch `batch_id`.
@@ -246,6 +342,7 @@ impl Linker {
         store: &Store,
         progress: &mut Progress,
     ) -> Result<usize, LinkError> {
+        progress.settle().await;
         let last = store.last_batch_id().await?;
         let recorded = self
             .with(|derived| Ok(derived.index.committed_sequence()?))
@@ -311,6 +408,7 @@ impl Linker {
         Ok(LinkSession {
             linker: self.clone(),
             progress,
+            running: None,
         })
     }
 
@@ -319,6 +417,7 @@ impl Linker {
     /// links.
     pub async fn rebuild(&self, store: &Store, tx: &mut WriteTx) -> Result<usize, LinkError> {
         let mut progress = self.progress.lock().await;
+        progress.settle().await;
         let last = store.last_batch_id().await?;
         self.with(|derived| Ok(derived.clear()?)).await?;
         self.index_written_after(store, 0).await?;
@@ -347,77 +446,18 @@ impl Linker {
     /// candidates the cache holds, and the keys of those it does not: the
     /// records to read from the store before scoring.
     async fn candidates(&self, pending: Pending) -> Result<Candidates, LinkError> {
-        self.with(move |derived| {
-            let records: Vec<Arc<FuzzyRecord>> = match pending {
-                Pending::New(records) => {
-                    let forms = records
-                        .into_iter()
-                        .map(|record| derived.add(record))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    // No sequence: a crash before the batch commits leaves an
-                    // index that says it is current with nothing.
-                    derived.index.commit()?;
-                    forms
-                }
-                Pending::Indexed(stored) => stored
-                    .iter()
-                    .map(|(pk, record)| match derived.records.get(&(*pk as u64)) {
-                        Some(form) => form.clone(),
-                        None => Arc::new(fuzzy_record(*pk, record)),
-                    })
-                    .collect(),
-            };
-            let index = &derived.index;
-            let per_record = in_parallel(&records, |part| {
-                let lookup = index.lookup()?;
-                part.iter()
-                    .map(|record| lookup.candidates(record, CANDIDATES))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(LinkError::from)
-            })?;
-            let keys: Vec<u64> = records.iter().map(|r| r.key()).collect();
-            let mut forms: HashMap<u64, Arc<FuzzyRecord>> =
-                records.into_iter().map(|r| (r.key(), r)).collect();
-            let mut to_load = BTreeSet::new();
-            for key in per_record.iter().flatten() {
-                if forms.contains_key(key) {
-                    continue;
-                }
-                match derived.records.get(key) {
-                    Some(form) => {
-                        forms.insert(*key, form.clone());
-                    }
-                    None => {
-                        to_load.insert(*key as i64);
-                    }
-                }
-            }
-            Ok(Candidates {
-                keys,
-                per_record,
-                forms,
-                to_load: to_load.into_iter().collect(),
-            })
-        })
-        .await
+        self.with(move |derived| derived.candidates(pending)).await
     }
 
     /// Score records against their candidates, given the records read from
     /// the store (which join the cache).
     async fn score(
         &self,
-        mut candidates: Candidates,
+        candidates: Candidates,
         others: Vec<(i64, MerchantRecord)>,
     ) -> Result<Vec<LinkRow>, LinkError> {
-        self.with(move |derived| {
-            for (pk, record) in &others {
-                let form = Arc::new(fuzzy_record(*pk, record));
-                derived.keep(&form);
-                candidates.forms.insert(form.key(), form);
-            }
-            score_all(&derived.index, &candidates)
-        })
-        .await
+        self.with(move |derived| derived.score(candidates, others))
+            .await
     }
 
     /// Merchants whose name or address is most like `text`, best first.
@@ -438,7 +478,7 @@ impl Linker {
 /// rebuild).
 enum Pending {
     /// New records of a batch: added to the index first.
-    New(Vec<FuzzyRecord>),
+    New(Vec<(i64, MerchantRecord)>),
     /// Stored records already indexed (a rebuild); their forms come from
     /// the cache, or are derived from the records.
     Indexed(Vec<(i64, MerchantRecord)>),
@@ -457,39 +497,94 @@ struct Candidates {
 }
 
 /// One batch's use of the linker (see [`Linker::begin`]).
+///
+/// A slice is linked in two steps, so that the CPU work of linking runs on
+/// the other core while the batch goes on writing: [`start`](Self::start)
+/// hands the slice to a blocking thread (forms, index, candidate queries,
+/// scoring: no database), and [`store_links`](Self::store_links), called
+/// when the batch next needs the links (its next slice, or its end), waits
+/// for that job and writes the links in the batch's transaction.
 pub struct LinkSession {
     linker: Linker,
     progress: OwnedMutexGuard<Progress>,
+    /// The slice started last, not yet stored.
+    running: Option<Running>,
+}
+
+/// A slice being linked in the background.
+struct Running {
+    pks: Vec<i64>,
+    job: tokio::task::JoinHandle<Result<Linked, LinkError>>,
+}
+
+/// What a slice job found.
+enum Linked {
+    /// Every candidate's form was at hand: the links.
+    Scored(Vec<LinkRow>),
+    /// Some candidates are not in the record cache (past
+    /// [`CACHED_RECORDS`]): they are read in the batch's transaction, then
+    /// scored.
+    Unscored(Candidates),
 }
 
 impl LinkSession {
-    /// Index a slice of the batch's stored merchants, find their links and
-    /// store them in `tx` (replacing any links the merchants had).
-    pub async fn link(
-        &mut self,
-        tx: &mut WriteTx,
-        slice: Vec<(i64, MerchantRecord)>,
-    ) -> Result<(), LinkError> {
+    /// Start linking a slice of the batch's stored merchants: index them
+    /// and find their links on a blocking thread. The links are written by
+    /// the next [`store_links`](Self::store_links), which must come before
+    /// the next `start` (each slice's candidates include the one before).
+    pub fn start(&mut self, slice: Vec<(i64, MerchantRecord)>) {
+        debug_assert!(self.running.is_none(), "store_links before the next start");
         if slice.is_empty() {
-            return Ok(());
+            return;
         }
         let pks: Vec<i64> = slice.iter().map(|(pk, _)| *pk).collect();
         // Until the batch commits, these documents are ahead of the store.
         self.progress.dirty.extend(pks.iter().copied());
-        let fuzzy = slice.iter().map(|(pk, r)| fuzzy_record(*pk, r)).collect();
-        let candidates = self.linker.candidates(Pending::New(fuzzy)).await?;
-        let others = tx.current_records(&candidates.to_load).await?;
-        let links = self.linker.score(candidates, others).await?;
+        let (done, settled) = tokio::sync::oneshot::channel::<()>();
+        self.progress.outstanding = Some(settled);
+        let job = self.linker.spawn(move |derived| {
+            // Dropped when the job ends, however it ends: see `Progress`.
+            let _done = done;
+            let candidates = derived.candidates(Pending::New(slice))?;
+            if candidates.to_load.is_empty() {
+                Ok(Linked::Scored(derived.score(candidates, Vec::new())?))
+            } else {
+                Ok(Linked::Unscored(candidates))
+            }
+        });
+        self.running = Some(Running { pks, job });
+    }
+
+    /// Wait for the slice started last, if any, and store its links in
+    /// `tx` (replacing any links its merchants had).
+    pub async fn store_links(&mut self, tx: &mut WriteTx) -> Result<(), LinkError> {
+        let Some(Running { pks, job }) = self.running.take() else {
+            return Ok(());
+        };
+        let links = match joined(job.await)? {
+            Linked::Scored(links) => links,
+            Linked::Unscored(candidates) => {
+                let others = tx.current_records(&candidates.to_load).await?;
+                self.linker.score(candidates, others).await?
+            }
+        };
+        self.progress.outstanding = None;
         tx.replace_links(&pks, &links).await?;
         Ok(())
     }
 
     /// The batch committed: record that the index is current with it.
     pub async fn committed(mut self, batch_id: i64) -> Result<(), LinkError> {
+        debug_assert!(self.running.is_none(), "links stored before the commit");
         self.linker.commit_at(batch_id).await?;
         self.progress.dirty.clear();
         Ok(())
     }
+}
+
+/// The result of a blocking job, or why it has none.
+fn joined<T>(result: Result<Result<T, LinkError>, tokio::task::JoinError>) -> Result<T, LinkError> {
+    result.map_err(|e| LinkError::Task(e.to_string()))?
 }
 
 /// Score each record against its candidates, each pair once. A key with

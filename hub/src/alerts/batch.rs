@@ -7,6 +7,15 @@
 //! stored so far) and the slice is forgotten. A group that later rows of the
 //! same batch extend is simply grown again; the batch result reports each
 //! alert once, with its final size.
+//!
+//! A slice's fuzzy linking is CPU work with no database in it, and the
+//! batch's writes are database work with little CPU on this side, so the
+//! two overlap: when a slice is full its linking starts on a blocking
+//! thread ([`LinkSession::start`]) and the batch goes on storing the next
+//! slice's rows. The slice's links are stored, and its detection run, at
+//! the next slice boundary (or the batch's end), once its linking is done.
+//! Detection then sees the links of every slice up to its own and, as
+//! before, every row stored so far.
 
 use std::collections::BTreeMap;
 
@@ -23,18 +32,36 @@ pub const SLICE: usize = 5_000;
 /// The matching state of one batch.
 pub struct BatchMatcher {
     actor: String,
-    affected: Affected,
-    /// The slice's stored merchants, for fuzzy linking.
-    slice: Vec<(i64, MerchantRecord)>,
-    /// The slice's new photos, for the near-duplicate search, with their
-    /// thumbnails.
-    photos: Vec<PhotoHashes>,
-    thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
+    /// The slice being stored.
+    filling: Slice,
+    /// The slice whose linking runs in the background, waiting for
+    /// detection.
+    linking: Option<Linking>,
     sessions: Sessions,
     policy: LocationPolicy,
     /// The active blacklist entries: every row is screened against them.
     replica: crate::screening::ReplicaHandle,
     changes: BTreeMap<i64, AlertChange>,
+}
+
+/// What a batch stored since the last slice boundary.
+#[derive(Default)]
+struct Slice {
+    affected: Affected,
+    /// The stored merchants, for fuzzy linking.
+    records: Vec<(i64, MerchantRecord)>,
+    /// New photos, for the near-duplicate search, with their thumbnails.
+    photos: Vec<PhotoHashes>,
+    thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
+}
+
+/// A slice handed to linking, with what its detection needs.
+struct Linking {
+    affected: Affected,
+    photos: Vec<PhotoHashes>,
+    thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
+    /// Its rows' blacklist hits, found when it was handed over.
+    screened: Vec<(feed::EntrySnapshot, Vec<(i64, matcher::Hit)>)>,
 }
 
 /// The batch's hold on the derived state (the candidate index, the photo
@@ -65,10 +92,8 @@ impl BatchMatcher {
     ) -> BatchMatcher {
         BatchMatcher {
             actor,
-            affected: Affected::default(),
-            slice: Vec::new(),
-            photos: Vec::new(),
-            thumbnails: std::collections::HashMap::new(),
+            filling: Slice::default(),
+            linking: None,
             sessions,
             policy,
             replica,
@@ -79,17 +104,18 @@ impl BatchMatcher {
     /// Note photos the batch stored (before the rows that hold them).
     pub fn add_photos(&mut self, photos: &[&PhotoMeta]) {
         for photo in photos {
-            self.photos.push(PhotoHashes {
+            self.filling.photos.push(PhotoHashes {
                 sha256: photo.sha256.clone(),
                 search_hash: photo.search_hash,
             });
-            self.thumbnails
+            self.filling
+                .thumbnails
                 .insert(photo.sha256.clone(), photo.thumbnail.clone());
         }
     }
 
-    /// Note a stored row (its store key and record); runs linking and
-    /// detection when a slice is full.
+    /// Note a stored row (its store key and record); hands the slice to
+    /// linking when it is full, and detects the one before.
     pub async fn add(
         &mut self,
         tx: &mut WriteTx,
@@ -97,30 +123,56 @@ impl BatchMatcher {
         record: MerchantRecord,
         now: &str,
     ) -> Result<(), LinkError> {
-        self.affected.add(pk, &record, &self.policy);
-        self.slice.push((pk, record));
-        if self.slice.len() >= SLICE {
-            self.flush(tx, now).await?;
+        self.filling.affected.add(pk, &record, &self.policy);
+        self.filling.records.push((pk, record));
+        if self.filling.records.len() >= SLICE {
+            self.next_slice(tx, now).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
-        let affected = std::mem::take(&mut self.affected);
-        let screened = self.screen_slice();
-        // Links and photo pairs first: detection grows clusters along them.
-        self.sessions
-            .linking
-            .link(tx, std::mem::take(&mut self.slice))
-            .await?;
-        let candidates = self.sessions.photos.add(&std::mem::take(&mut self.photos));
-        let thumbnails = std::mem::take(&mut self.thumbnails);
-        let pairs = crate::verify::confirm(tx, &candidates, &thumbnails).await?;
+    /// A slice boundary: the slice in linking gets its links stored, the
+    /// filled slice goes to linking, then the first is detected (while the
+    /// second is linked).
+    async fn next_slice(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
+        let Slice {
+            affected,
+            records,
+            photos,
+            thumbnails,
+        } = std::mem::take(&mut self.filling);
+        // Links and photo pairs before detection: it grows clusters along
+        // them. The slice before this one first: this slice's candidates
+        // include it.
+        self.sessions.linking.store_links(tx).await?;
+        let screened = self.screen(&records);
+        self.sessions.linking.start(records);
+        let filled = Linking {
+            affected,
+            photos,
+            thumbnails,
+            screened,
+        };
+        if let Some(linked) = self.linking.replace(filled) {
+            self.detect(tx, linked, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Detection of a slice whose links are stored.
+    async fn detect(
+        &mut self,
+        tx: &mut WriteTx,
+        slice: Linking,
+        now: &str,
+    ) -> Result<(), LinkError> {
+        let candidates = self.sessions.photos.add(&slice.photos);
+        let pairs = crate::verify::confirm(tx, &candidates, &slice.thumbnails).await?;
         tx.insert_photo_pairs(&pairs).await?;
         // Boxed: detection's state machine is large, and a worker thread's
         // stack is not (2 MiB, less than an unoptimised build needs here).
-        let mut changes = Box::pin(detect(tx, &affected, &self.actor, now)).await?;
-        for (entry, hits) in screened {
+        let mut changes = Box::pin(detect(tx, &slice.affected, &self.actor, now)).await?;
+        for (entry, hits) in slice.screened {
             let change = super::blacklist_hit(tx, &self.actor, now, &entry, &hits, &[]).await?;
             changes.extend(change);
         }
@@ -138,13 +190,16 @@ impl BatchMatcher {
 
     /// Screen the slice's rows against the active blacklist entries: the
     /// hits of each entry concerned, with the entry as published.
-    fn screen_slice(&self) -> Vec<(feed::EntrySnapshot, Vec<(i64, matcher::Hit)>)> {
+    fn screen(
+        &self,
+        records: &[(i64, MerchantRecord)],
+    ) -> Vec<(feed::EntrySnapshot, Vec<(i64, matcher::Hit)>)> {
         let replica = self.replica.read();
         if replica.active() == 0 {
             return Vec::new();
         }
         let mut by_entry: BTreeMap<i64, Vec<(i64, matcher::Hit)>> = BTreeMap::new();
-        for (pk, record) in &self.slice {
+        for (pk, record) in records {
             for hit in replica.screen(record).hits {
                 by_entry.entry(hit.entry_id).or_default().push((*pk, hit));
             }
@@ -163,7 +218,11 @@ impl BatchMatcher {
         tx: &mut WriteTx,
         now: &str,
     ) -> Result<(Vec<AlertChange>, Sessions), LinkError> {
-        self.flush(tx, now).await?;
+        self.next_slice(tx, now).await?;
+        self.sessions.linking.store_links(tx).await?;
+        if let Some(last) = self.linking.take() {
+            self.detect(tx, last, now).await?;
+        }
         Ok((self.changes.into_values().collect(), self.sessions))
     }
 }
