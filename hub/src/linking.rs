@@ -17,7 +17,7 @@
 //! against its candidates ([`LinkSession::start`], on a blocking thread
 //! while the batch writes on), and the links touching the slice are
 //! replaced in the batch's write transaction ([`LinkSession::store_links`]).
-//! Candidate queries and scoring run on every core ([`in_parallel`]).
+//! Candidate queries and scoring run on every core.
 //! Only one batch links at a time per hub (the session holds a lock): the
 //! index has one writer.
 //!
