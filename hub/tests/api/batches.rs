@@ -146,6 +146,40 @@ async fn all_or_nothing_refuses_a_batch_with_any_bad_row_and_stores_nothing(back
 }
 both_backends!(all_or_nothing_refuses_a_batch_with_any_bad_row_and_stores_nothing);
 
+/// A refused batch longer than a matching slice: its first slice was handed
+/// to linking in the background (indexed, candidates found) before the bad
+/// last row refused the batch. The next batch must start from an index
+/// without those documents: a stale one would offer a candidate the store
+/// does not have, and its link would break the next batch.
+async fn a_refused_batch_leaves_nothing_in_the_index_for_the_next(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let key = acquirer(&app).await;
+    let slice = hub::alerts::SLICE as u32;
+    let mut rows: Vec<Value> = (1..=slice).map(merchant).collect();
+    let mut bad = merchant(slice + 1);
+    bad["mcc"] = json!("99999");
+    rows.push(bad);
+    let (status, body) = app
+        .upload_query(&key, JSONL, jsonl(&rows), "?all_or_nothing=true")
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "batch_rejected");
+
+    // Same names and street as the refused rows: they would be candidates.
+    let (status, result) = app
+        .upload(&key, JSONL, jsonl(&[merchant(2), merchant(3)]))
+        .await;
+    assert_eq!(status, 201, "{result}");
+    assert_eq!(result["created"], 2);
+    assert_eq!(result["alerts"], json!([]), "{result}");
+    for absent in [1, 4, slice] {
+        let id = merchant(absent)["merchant_id"].as_str().unwrap().to_owned();
+        let (status, _) = app.get(&key, &format!("/v1/merchants/ACQ01/{id}")).await;
+        assert_eq!(status, 404, "merchant {absent} of the refused batch");
+    }
+}
+both_backends!(a_refused_batch_leaves_nothing_in_the_index_for_the_next);
+
 async fn a_zip_batch_with_photos_stores_them_and_reports_bad_ones(backend: Backend) {
     let app = spawn_app(backend).await;
     let key = acquirer(&app).await;
