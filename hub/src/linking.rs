@@ -215,25 +215,25 @@ impl Derived {
 }
 
 /// What the index may have that the store does not.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Progress {
     /// Merchants indexed by a batch of this process that did not commit.
     dirty: BTreeSet<i64>,
-    /// A slice being linked in the background ([`LinkSession::start`]):
-    /// closed when its job has let go of the index. A batch that failed
-    /// may leave one running; whoever takes the progress next waits for it
-    /// before touching the index, so the job cannot add its documents after
-    /// they were removed as dirty.
-    outstanding: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// The slice being linked in the background ([`LinkSession::start`]),
+    /// until its links are stored. It is kept here, not in the session,
+    /// because a batch that fails drops its session with the job still
+    /// running: whoever takes the progress next waits for that job before
+    /// touching the index, so it cannot add its documents after they were
+    /// removed as dirty.
+    running: Option<Running>,
 }
 
 impl Progress {
-    /// Wait until no slice job of an earlier session is using the index.
+    /// Wait until no slice job of an earlier session is using the index;
+    /// its links belong to a batch that did not commit.
     async fn settle(&mut self) {
-        if let Some(done) = self.outstanding.take() {
-            // Closed (never sent) when the job's closure is dropped, which
-            // happens when it returns or panics.
-            let _ = done.await;
+        if let Some(abandoned) = self.running.take() {
+            let _ = abandoned.job.await;
         }
     }
 }
@@ -408,7 +408,6 @@ impl Linker {
         Ok(LinkSession {
             linker: self.clone(),
             progress,
-            running: None,
         })
     }
 
@@ -507,8 +506,6 @@ struct Candidates {
 pub struct LinkSession {
     linker: Linker,
     progress: OwnedMutexGuard<Progress>,
-    /// The slice started last, not yet stored.
-    running: Option<Running>,
 }
 
 /// A slice being linked in the background.
@@ -533,18 +530,17 @@ impl LinkSession {
     /// the next [`store_links`](Self::store_links), which must come before
     /// the next `start` (each slice's candidates include the one before).
     pub fn start(&mut self, slice: Vec<(i64, MerchantRecord)>) {
-        debug_assert!(self.running.is_none(), "store_links before the next start");
+        debug_assert!(
+            self.progress.running.is_none(),
+            "store_links before the next start"
+        );
         if slice.is_empty() {
             return;
         }
         let pks: Vec<i64> = slice.iter().map(|(pk, _)| *pk).collect();
         // Until the batch commits, these documents are ahead of the store.
         self.progress.dirty.extend(pks.iter().copied());
-        let (done, settled) = tokio::sync::oneshot::channel::<()>();
-        self.progress.outstanding = Some(settled);
         let job = self.linker.spawn(move |derived| {
-            // Dropped when the job ends, however it ends: see `Progress`.
-            let _done = done;
             let candidates = derived.candidates(Pending::New(slice))?;
             if candidates.to_load.is_empty() {
                 Ok(Linked::Scored(derived.score(candidates, Vec::new())?))
@@ -552,30 +548,38 @@ impl LinkSession {
                 Ok(Linked::Unscored(candidates))
             }
         });
-        self.running = Some(Running { pks, job });
+        self.progress.running = Some(Running { pks, job });
     }
 
     /// Wait for the slice started last, if any, and store its links in
     /// `tx` (replacing any links its merchants had).
     pub async fn store_links(&mut self, tx: &mut WriteTx) -> Result<(), LinkError> {
-        let Some(Running { pks, job }) = self.running.take() else {
+        let Some(running) = self.progress.running.as_mut() else {
             return Ok(());
         };
-        let links = match joined(job.await)? {
+        // Awaited in place, and taken only once it is done: if the batch is
+        // cancelled during this wait (its client went away), the job stays
+        // in the progress for the next session to settle.
+        let linked = joined((&mut running.job).await);
+        let pks = std::mem::take(&mut running.pks);
+        self.progress.running = None;
+        let links = match linked? {
             Linked::Scored(links) => links,
             Linked::Unscored(candidates) => {
                 let others = tx.current_records(&candidates.to_load).await?;
                 self.linker.score(candidates, others).await?
             }
         };
-        self.progress.outstanding = None;
         tx.replace_links(&pks, &links).await?;
         Ok(())
     }
 
     /// The batch committed: record that the index is current with it.
     pub async fn committed(mut self, batch_id: i64) -> Result<(), LinkError> {
-        debug_assert!(self.running.is_none(), "links stored before the commit");
+        debug_assert!(
+            self.progress.running.is_none(),
+            "links stored before the commit"
+        );
         self.linker.commit_at(batch_id).await?;
         self.progress.dirty.clear();
         Ok(())
