@@ -13,7 +13,7 @@
 //! | `family` | `area|family` (`440304|王烟酒`) |
 //! | `person` | `city|holder:name` for a personal card's holder who is not the legal rep ([`FuzzyRecord::controller`]) and `city|rep:name` for the legal rep |
 //! | `text` | 2-grams of the name core and the address remainder *without* an area: free-text search across the country ([`CandidateIndex::search`]) |
-//! | `freq` | `field|key` for each of [`FuzzyRecord::frequency_keys`]: the index is also the rarity statistics ([`Frequencies`]) |
+//! | `freq` | `field|key` for each of [`FuzzyRecord::frequency_keys`]: the index is also the rarity statistics ([`Frequencies`], answered by a [`Lookup`]) |
 //!
 //! `area` is the finest division code ([`FuzzyRecord::area`], `-` when
 //! unknown) and `city` the prefecture ([`FuzzyRecord::city_area`]).
@@ -511,27 +511,18 @@ impl CandidateIndex {
     }
 }
 
-/// The index answers rarity questions from its `freq` terms (see the module
-/// documentation), as of the last commit.
-impl Frequencies for CandidateIndex {
-    fn count(&self, field: FrequencyField, key: &str) -> u64 {
-        match self.lookup() {
-            Ok(lookup) => lookup.count(field, key),
-            Err(_) => COMMON_DF,
-        }
-    }
-}
-
 /// One commit of a [`CandidateIndex`], held for a run of queries: a slice
 /// of a batch, a page of a rebuild.
 ///
 /// Every query of a slice needs, for each of its terms, the term's document
 /// frequency for BM25, and tantivy looks that up in the term dictionary of
-/// every segment. A slice's records share most of their terms (a district's
-/// street names, its `路1`s and `号`s), so the lookup remembers each
-/// frequency it was told: the same statistics, read once. It also opens each
+/// every segment. Records of one district in a slice share terms (its street
+/// names, its `路1`s and `号`s), so the lookup remembers each frequency it
+/// was told: the same statistics, read once. Terms carry their district, so
+/// across a whole slice few repeat (docs/performance.md). It also opens each
 /// segment's key column once instead of per hit. Scores are exactly those of
-/// a fresh searcher, because the commit it holds does not change.
+/// a fresh searcher, because the commit it holds does not change. It answers
+/// the rarity questions ([`Frequencies`]) from the `freq` terms too.
 ///
 /// A lookup is not shared between threads (its memo is not locked); it is
 /// `Send`, so each worker takes one ([`CandidateIndex::lookup`]).
@@ -655,10 +646,11 @@ impl Bm25StatisticsProvider for Statistics {
 ///
 /// Every term of a candidate query is looked up in the term dictionary of
 /// every segment, twice (its document frequency for BM25, then its
-/// postings), and a batch commits a segment per slice; with the default
-/// policy a growing index holds up to fourteen segments, and those lookups
-/// were half of the candidate queries' time. Merging sooner rewrites each
-/// document a few more times, on tantivy's merge thread.
+/// postings), and a batch commits a segment per slice; the default policy
+/// lets up to seven segments of each size gather, and the document-frequency
+/// lookups alone were more than half of the candidate queries' time in a
+/// profile. Merging sooner rewrites each document a few more times, on
+/// tantivy's merge thread.
 fn merge_policy() -> tantivy::indexer::LogMergePolicy {
     let mut policy = tantivy::indexer::LogMergePolicy::default();
     policy.set_min_num_segments(MERGE_AT);
