@@ -47,9 +47,15 @@ pub struct BatchMatcher {
 /// What a batch stored since the last slice boundary.
 #[derive(Default)]
 struct Slice {
-    affected: Affected,
     /// The stored merchants, for fuzzy linking.
     records: Vec<(i64, MerchantRecord)>,
+    touched: Touched,
+}
+
+/// What detection needs of a slice besides its links.
+#[derive(Default)]
+struct Touched {
+    affected: Affected,
     /// New photos, for the near-duplicate search, with their thumbnails.
     photos: Vec<PhotoHashes>,
     thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
@@ -57,9 +63,7 @@ struct Slice {
 
 /// A slice handed to linking, with what its detection needs.
 struct Linking {
-    affected: Affected,
-    photos: Vec<PhotoHashes>,
-    thumbnails: std::collections::HashMap<String, matcher::Thumbnail>,
+    touched: Touched,
     /// Its rows' blacklist hits, found when it was handed over.
     screened: Vec<(feed::EntrySnapshot, Vec<(i64, matcher::Hit)>)>,
 }
@@ -104,11 +108,12 @@ impl BatchMatcher {
     /// Note photos the batch stored (before the rows that hold them).
     pub fn add_photos(&mut self, photos: &[&PhotoMeta]) {
         for photo in photos {
-            self.filling.photos.push(PhotoHashes {
+            self.filling.touched.photos.push(PhotoHashes {
                 sha256: photo.sha256.clone(),
                 search_hash: photo.search_hash,
             });
             self.filling
+                .touched
                 .thumbnails
                 .insert(photo.sha256.clone(), photo.thumbnail.clone());
         }
@@ -123,7 +128,7 @@ impl BatchMatcher {
         record: MerchantRecord,
         now: &str,
     ) -> Result<(), LinkError> {
-        self.filling.affected.add(pk, &record, &self.policy);
+        self.filling.touched.affected.add(pk, &record, &self.policy);
         self.filling.records.push((pk, record));
         if self.filling.records.len() >= SLICE {
             self.next_slice(tx, now).await?;
@@ -135,24 +140,14 @@ impl BatchMatcher {
     /// filled slice goes to linking, then the first is detected (while the
     /// second is linked).
     async fn next_slice(&mut self, tx: &mut WriteTx, now: &str) -> Result<(), LinkError> {
-        let Slice {
-            affected,
-            records,
-            photos,
-            thumbnails,
-        } = std::mem::take(&mut self.filling);
+        let Slice { records, touched } = std::mem::take(&mut self.filling);
         // Links and photo pairs before detection: it grows clusters along
         // them. The slice before this one first: this slice's candidates
         // include it.
         self.sessions.linking.store_links(tx).await?;
         let screened = self.screen(&records);
         self.sessions.linking.start(records);
-        let filled = Linking {
-            affected,
-            photos,
-            thumbnails,
-            screened,
-        };
+        let filled = Linking { touched, screened };
         if let Some(linked) = self.linking.replace(filled) {
             self.detect(tx, linked, now).await?;
         }
@@ -166,12 +161,13 @@ impl BatchMatcher {
         slice: Linking,
         now: &str,
     ) -> Result<(), LinkError> {
-        let candidates = self.sessions.photos.add(&slice.photos);
-        let pairs = crate::verify::confirm(tx, &candidates, &slice.thumbnails).await?;
+        let touched = &slice.touched;
+        let candidates = self.sessions.photos.add(&touched.photos);
+        let pairs = crate::verify::confirm(tx, &candidates, &touched.thumbnails).await?;
         tx.insert_photo_pairs(&pairs).await?;
         // Boxed: detection's state machine is large, and a worker thread's
         // stack is not (2 MiB, less than an unoptimised build needs here).
-        let mut changes = Box::pin(detect(tx, &slice.affected, &self.actor, now)).await?;
+        let mut changes = Box::pin(detect(tx, &touched.affected, &self.actor, now)).await?;
         for (entry, hits) in slice.screened {
             let change = super::blacklist_hit(tx, &self.actor, now, &entry, &hits, &[]).await?;
             changes.extend(change);
