@@ -413,8 +413,15 @@ impl Linker {
 
     /// Rebuild the index from the store and every link from the index
     /// (`mhub reindex`), writing the links in `tx`. Returns the number of
-    /// links.
-    pub async fn rebuild(&self, store: &Store, tx: &mut WriteTx) -> Result<usize, LinkError> {
+    /// links. Every current record passes through `each_page` once, in key
+    /// order, on its way to being linked: the caller's look at every
+    /// merchant without reading the store once more.
+    pub async fn rebuild(
+        &self,
+        store: &Store,
+        tx: &mut WriteTx,
+        mut each_page: impl FnMut(&[(i64, MerchantRecord)]) + Send,
+    ) -> Result<usize, LinkError> {
         let mut progress = self.progress.lock().await;
         progress.settle().await;
         let last = store.last_batch_id().await?;
@@ -432,6 +439,7 @@ impl Linker {
                 return Ok(links);
             };
             after = *last_pk;
+            each_page(&page);
             let candidates = self.candidates(Pending::Indexed(page)).await?;
             let others = store.current_records(&candidates.to_load).await?;
             let found = self.score(candidates, others).await?;

@@ -84,7 +84,8 @@ pub struct Affected {
     ties: Vec<Ties>,
     /// Content hashes of the touched merchants' photos.
     photos: std::collections::BTreeSet<String>,
-    /// Each touched merchant's location findings (empty when it checks out).
+    /// The location findings of each touched merchant that does not check
+    /// out.
     locations: Vec<(i64, Vec<matcher::LocationFinding>)>,
 }
 
@@ -114,10 +115,7 @@ impl Affected {
     /// Note every identifier of a stored record with store key `pk`, and
     /// the findings of its location checks under `policy`.
     pub fn add(&mut self, pk: i64, record: &MerchantRecord, policy: &matcher::LocationPolicy) {
-        self.locations
-            .push((pk, matcher::check_location(record, policy)));
-        self.photos
-            .extend(record.photos.iter().map(|p| p.sha256.clone()));
+        self.add_checks(pk, record, policy);
         let rep = &record.legal_rep;
         self.ties.push(Ties {
             pk,
@@ -144,6 +142,18 @@ impl Affected {
                 self.terminal_sns.insert(sn.match_key());
             }
         }
+    }
+
+    /// Note what detection needs of a record besides its identifiers: the
+    /// findings of its location checks under `policy` (when it does not
+    /// check out) and its photos.
+    fn add_checks(&mut self, pk: i64, record: &MerchantRecord, policy: &matcher::LocationPolicy) {
+        let findings = matcher::check_location(record, policy);
+        if !findings.is_empty() {
+            self.locations.push((pk, findings));
+        }
+        self.photos
+            .extend(record.photos.iter().map(|p| p.sha256.clone()));
     }
 
     /// Whether nothing was touched.

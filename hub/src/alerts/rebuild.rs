@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use matcher::LocationPolicy;
 
-use super::{Affected, AlertChange, detect};
+use super::{Affected, AlertChange, Ties, detect};
 use crate::clock;
 use crate::linking::{LinkError, Linker};
-use crate::store::Store;
+use crate::store::{SharedKind, Store, StoreError, WriteTx};
 use crate::verify::PhotoMatcher;
 
 /// What a rebuild did.
@@ -41,22 +41,21 @@ pub async fn rebuild(
     linker: &Linker,
     policy: &LocationPolicy,
 ) -> Result<RebuildReport, LinkError> {
-    const PAGE: i64 = 10_000;
-    let mut affected = Affected::default();
-    let mut merchants = 0;
-    let mut after = 0;
-    loop {
-        let page = store.current_records_page(0, after, PAGE).await?;
-        let Some((last, _)) = page.last() else { break };
-        after = *last;
-        merchants += page.len();
-        for (pk, record) in &page {
-            affected.add(*pk, record, policy);
-        }
-    }
     let photos = PhotoMatcher::load(store).await?;
     let mut tx = store.begin_write().await?;
-    let links = linker.rebuild(store, &mut tx).await?;
+    // The one pass over every record (the linker's) notes the checks that
+    // need the records themselves; the identifiers come from the store's
+    // own grouping afterwards, once the links are in.
+    let mut checked = Affected::default();
+    let mut merchants = 0;
+    let links = linker
+        .rebuild(store, &mut tx, |page| {
+            merchants += page.len();
+            for (pk, record) in page {
+                checked.add_checks(*pk, record, policy);
+            }
+        })
+        .await?;
     tx.clear_photo_pairs().await?;
     let mut photo_pairs = 0;
     for candidates in photos.all_candidates().chunks(10_000) {
@@ -64,6 +63,11 @@ pub async fn rebuild(
         photo_pairs += pairs.len();
         tx.insert_photo_pairs(&pairs).await?;
     }
+    let affected = Affected {
+        photos: checked.photos,
+        locations: checked.locations,
+        ..shared_identifiers(&mut tx).await?
+    };
     let changes = Box::pin(detect(&mut tx, &affected, "reindex", &clock::now())).await?;
     tx.commit().await?;
     Ok(RebuildReport {
@@ -72,4 +76,33 @@ pub async fn rebuild(
         photo_pairs,
         changes,
     })
+}
+
+/// The identifiers detection over the whole store needs, as if every
+/// merchant had been touched: values two or more merchants hold (a value
+/// of one merchant's makes no alert), and the ties of every legal
+/// representative who may be linked to another person. The rest, every
+/// merchant's own values, would cost memory and statements in proportion
+/// to the store and change nothing: detection is the same function of a
+/// smaller argument.
+async fn shared_identifiers(tx: &mut WriteTx) -> Result<Affected, StoreError> {
+    let mut affected = Affected {
+        legal_reps: tx.all_shared(SharedKind::LegalRep).await?,
+        phones: tx.all_shared(SharedKind::Phone).await?,
+        accounts: tx.all_shared(SharedKind::Account).await?,
+        terminal_sns: tx
+            .all_shared(SharedKind::TerminalSn)
+            .await?
+            .into_keys()
+            .collect(),
+        ..Affected::default()
+    };
+    for member in tx.members_that_may_tie().await? {
+        affected
+            .legal_reps
+            .entry(member.legal_rep_id_token.clone())
+            .or_insert_with(|| member.legal_rep_id_masked.clone());
+        affected.ties.push(Ties::of(&member));
+    }
+    Ok(affected)
 }

@@ -2,6 +2,8 @@
 //! detection runs (which merchants share an identity, a terminal, a phone,
 //! an account).
 
+use std::collections::BTreeMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -241,28 +243,70 @@ pub enum SharedKind {
 }
 
 impl SharedKind {
-    /// The statements (each ending in `IN (`) whose rows are the values of
-    /// this kind held by two or more merchants, in column `shared` (with
-    /// the number of merchants holding it through that column, `n`).
-    fn count_prefixes(self) -> Vec<String> {
+    /// The statement counting the merchants that hold each of `n` values of
+    /// this kind, in columns `shared` and `n`, and how many times over the
+    /// values are bound (in order). A merchant counts once per value, so a
+    /// phone that one merchant gives as both its legal-rep and its contact
+    /// phone is not shared: most merchants give their own phone twice, and
+    /// counting it twice made nearly every phone a group to read.
+    fn count_statement(self, n: usize) -> (String, usize) {
+        let marks = super::in_list::marks(n);
         let by_column = |column: &str| {
             format!(
                 "SELECT {column} AS shared, COUNT(*) AS n FROM merchants \
-                 WHERE {column} IN ("
+                 WHERE {column} IN ({marks}) GROUP BY {column}"
             )
         };
         match self {
-            SharedKind::LegalRep => vec![by_column("legal_rep_id_token")],
-            SharedKind::Phone => vec![
-                by_column("legal_rep_phone_token"),
-                by_column("contact_phone_token"),
-            ],
-            SharedKind::Account => vec![by_column("account_token")],
-            SharedKind::TerminalSn => vec![
-                "SELECT sn_key AS shared, COUNT(DISTINCT merchant_pk) AS n FROM terminals \
-                 WHERE sn_key IN ("
-                    .to_owned(),
-            ],
+            SharedKind::LegalRep => (by_column("legal_rep_id_token"), 1),
+            SharedKind::Phone => (
+                format!(
+                    "SELECT p.shared, COUNT(DISTINCT p.id) AS n FROM (\
+                     SELECT id, legal_rep_phone_token AS shared FROM merchants \
+                     WHERE legal_rep_phone_token IN ({marks}) \
+                     UNION ALL SELECT id, contact_phone_token FROM merchants \
+                     WHERE contact_phone_token IN ({marks})) p GROUP BY p.shared"
+                ),
+                2,
+            ),
+            SharedKind::Account => (by_column("account_token"), 1),
+            SharedKind::TerminalSn => (
+                format!(
+                    "SELECT sn_key AS shared, COUNT(DISTINCT merchant_pk) AS n FROM terminals \
+                     WHERE sn_key IN ({marks}) GROUP BY sn_key"
+                ),
+                1,
+            ),
+        }
+    }
+
+    /// A statement whose rows are every value of this kind that two or
+    /// more merchants hold, counted as [`count_statement`](Self::count_statement)
+    /// counts, in column `shared`, with its masked form in `masked` (an SN's
+    /// match key is not secret: it is its own masked form). A token's masked
+    /// form is a function of the value, so any holder's will do.
+    fn held_by_several(self) -> &'static str {
+        match self {
+            SharedKind::LegalRep => {
+                "SELECT legal_rep_id_token AS shared, MIN(legal_rep_id_masked) AS masked \
+                 FROM merchants GROUP BY legal_rep_id_token HAVING COUNT(*) >= 2"
+            }
+            SharedKind::Phone => {
+                "SELECT p.shared, MIN(p.masked) AS masked FROM (\
+                 SELECT id, legal_rep_phone_token AS shared, legal_rep_phone_masked AS masked \
+                 FROM merchants WHERE legal_rep_phone_token IS NOT NULL \
+                 UNION ALL SELECT id, contact_phone_token, contact_phone_masked \
+                 FROM merchants WHERE contact_phone_token IS NOT NULL) p \
+                 GROUP BY p.shared HAVING COUNT(DISTINCT p.id) >= 2"
+            }
+            SharedKind::Account => {
+                "SELECT account_token AS shared, MIN(account_masked) AS masked \
+                 FROM merchants GROUP BY account_token HAVING COUNT(*) >= 2"
+            }
+            SharedKind::TerminalSn => {
+                "SELECT sn_key AS shared, sn_key AS masked FROM terminals \
+                 WHERE sn_key IS NOT NULL GROUP BY sn_key HAVING COUNT(DISTINCT merchant_pk) >= 2"
+            }
         }
     }
 
@@ -296,41 +340,78 @@ pub type Groups = std::collections::HashMap<String, Vec<MemberRow>>;
 impl WriteTx {
     /// Which of `values` (of one kind) two or more merchants hold: counting
     /// is an index-only scan answered by a few rows, so detection reads the
-    /// members of shared values only. A phone held by one merchant as both
-    /// its legal-rep and contact phone counts twice; its group then shows
-    /// one merchant, and nothing comes of it.
+    /// members of shared values only.
     pub async fn shared_among(
         &mut self,
         kind: SharedKind,
         values: &[String],
     ) -> Result<Vec<String>, StoreError> {
-        let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for prefix in kind.count_prefixes() {
-            let (conn, backend) = self.conn_for_lists();
-            // GROUP BY follows the list, so this is not rows_in's shape.
-            for chunk in values.chunks(super::in_list::CHUNK) {
-                let sql = format!(
-                    "{prefix}{}) GROUP BY shared",
-                    super::in_list::marks(chunk.len())
-                );
-                let mut query = sqlx::query(super::in_list::for_backend(&sql, backend));
+        let mut shared = Vec::new();
+        let (conn, backend) = self.conn_for_lists();
+        for chunk in values.chunks(super::in_list::CHUNK) {
+            let (sql, times) = kind.count_statement(chunk.len());
+            let mut query = sqlx::query(super::in_list::for_backend(&sql, backend));
+            for _ in 0..times {
                 for value in chunk {
                     query = query.bind(value.clone());
                 }
-                for row in query.fetch_all(&mut *conn).await? {
-                    let shared: String = row.try_get("shared")?;
-                    let n: i64 = row.try_get("n")?;
-                    *counts.entry(shared).or_default() += n;
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                let n: i64 = row.try_get("n")?;
+                if n >= 2 {
+                    shared.push(row.try_get::<String, _>("shared")?);
                 }
             }
         }
-        let mut shared: Vec<String> = counts
-            .into_iter()
-            .filter(|(_, n)| *n >= 2)
-            .map(|(value, _)| value)
-            .collect();
         shared.sort();
+        shared.dedup();
         Ok(shared)
+    }
+
+    /// Every value of `kind` that two or more merchants hold, with its
+    /// masked form: what [`shared_among`](Self::shared_among) answers for a
+    /// list, for the whole store at once. A rebuild starts from these
+    /// instead of from every merchant's values, which at a million
+    /// merchants would be millions of tokens held in memory and bound into
+    /// statements, for the few thousand that anyone shares.
+    pub async fn all_shared(
+        &mut self,
+        kind: SharedKind,
+    ) -> Result<BTreeMap<String, String>, StoreError> {
+        let rows = sqlx::query(kind.held_by_several())
+            .fetch_all(self.conn())
+            .await?;
+        let shared = rows
+            .iter()
+            .map(|row| Ok((row.try_get("shared")?, row.try_get("masked")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok(shared)
+    }
+
+    /// The merchants whose legal representative a rebuild's linked-cluster
+    /// detection may tie to another person, in key order: holders of a
+    /// legal-rep document, a legal-rep phone or a personal card that
+    /// another merchant holds too, and every merchant with a fuzzy link
+    /// (in this transaction). A merchant with none of these is a cluster of
+    /// one.
+    pub async fn members_that_may_tie(&mut self) -> Result<Vec<MemberRow>, StoreError> {
+        let shared =
+            |kind: SharedKind| format!("SELECT s.shared FROM ({}) s", kind.held_by_several());
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM merchants m \
+             WHERE m.legal_rep_id_token IN ({reps}) \
+             OR m.legal_rep_phone_token IN ({phones}) \
+             OR (m.account_kind = 'card' AND m.account_token IN ({accounts})) \
+             OR m.id IN (SELECT left_pk FROM match_links UNION SELECT right_pk FROM match_links) \
+             ORDER BY m.id",
+            reps = shared(SharedKind::LegalRep),
+            phones = shared(SharedKind::Phone),
+            accounts = shared(SharedKind::Account),
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.conn())
+            .await?;
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
     /// The merchants sharing each of `values` (of one kind), grouped by

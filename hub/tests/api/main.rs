@@ -15,6 +15,7 @@ mod keys;
 mod merchants;
 mod metrics;
 mod openapi;
+mod rebuild;
 mod request_id;
 mod screening;
 mod security;
