@@ -144,6 +144,18 @@ impl Derived {
         self.index.clear()
     }
 
+    /// The keys of the cached forms, by area (the finest division code)
+    /// and then key.
+    fn keys_by_area(&self) -> Vec<u64> {
+        let mut keys: Vec<(&str, u64)> = self
+            .records
+            .values()
+            .map(|form| (form.area().map_or("", |area| area.as_str()), form.key()))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, key)| key).collect()
+    }
+
     /// See [`Linker::candidates`].
     fn candidates(&mut self, pending: Pending) -> Result<Candidates, LinkError> {
         let records: Vec<Arc<FuzzyRecord>> = match pending {
@@ -163,6 +175,10 @@ impl Derived {
                     Some(form) => form.clone(),
                     None => Arc::new(fuzzy_record(*pk, record)),
                 })
+                .collect(),
+            Pending::Cached(keys) => keys
+                .iter()
+                .filter_map(|key| self.records.get(key).cloned())
                 .collect(),
         };
         let index = &self.index;
@@ -371,7 +387,7 @@ impl Linker {
             Ok(())
         })
         .await?;
-        indexed += self.index_written_after(store, since).await?;
+        indexed += self.index_written_after(store, since, |_| {}).await?;
         self.commit_at(last).await?;
         progress.dirty.clear();
         if indexed > 0 {
@@ -381,7 +397,13 @@ impl Linker {
     }
 
     /// Add every merchant written by a batch after `since` (uncommitted).
-    async fn index_written_after(&self, store: &Store, since: i64) -> Result<usize, LinkError> {
+    /// Each page of records passes through `each_page` first.
+    async fn index_written_after(
+        &self,
+        store: &Store,
+        since: i64,
+        mut each_page: impl FnMut(&[(i64, MerchantRecord)]) + Send,
+    ) -> Result<usize, LinkError> {
         let mut after = 0;
         let mut indexed = 0;
         loop {
@@ -391,6 +413,7 @@ impl Linker {
             };
             after = *last;
             indexed += page.len();
+            each_page(&page);
             self.with(move |derived| {
                 for (pk, record) in &page {
                     derived.add(fuzzy_record(*pk, record))?;
@@ -414,24 +437,38 @@ impl Linker {
     /// Rebuild the index from the store and every link from the index
     /// (`mhub reindex`), writing the links in `tx`. Returns the number of
     /// links. Every current record passes through `each_page` once, in key
-    /// order, on its way to being linked: the caller's look at every
+    /// order, on its way into the index: the caller's look at every
     /// merchant without reading the store once more.
     pub async fn rebuild(
         &self,
         store: &Store,
         tx: &mut WriteTx,
-        mut each_page: impl FnMut(&[(i64, MerchantRecord)]) + Send,
+        each_page: impl FnMut(&[(i64, MerchantRecord)]) + Send,
     ) -> Result<usize, LinkError> {
         let mut progress = self.progress.lock().await;
         progress.settle().await;
         let last = store.last_batch_id().await?;
         self.with(|derived| Ok(derived.clear()?)).await?;
-        self.index_written_after(store, 0).await?;
+        let indexed = self.index_written_after(store, 0, each_page).await?;
         self.commit_at(last).await?;
         progress.dirty.clear();
 
         tx.clear_links().await?;
+        // The cached records in area order: a query's terms carry its area,
+        // so the queries of one area ask for the same terms, and a lookup's
+        // memo of their statistics answers most of them. In key order the
+        // areas are shuffled and almost nothing repeats.
+        let by_area = self.with(|derived| Ok(derived.keys_by_area())).await?;
         let mut links = 0;
+        for keys in by_area.chunks(PAGE as usize) {
+            let pending = Pending::Cached(keys.to_vec());
+            links += self.link_stored(store, tx, pending).await?;
+        }
+        if by_area.len() == indexed {
+            return Ok(links);
+        }
+        // Past the cache's room: the rest, in key order from the store.
+        let cached: std::collections::HashSet<u64> = by_area.into_iter().collect();
         let mut after = 0;
         loop {
             let page = store.current_records_page(0, after, PAGE).await?;
@@ -439,13 +476,27 @@ impl Linker {
                 return Ok(links);
             };
             after = *last_pk;
-            each_page(&page);
-            let candidates = self.candidates(Pending::Indexed(page)).await?;
-            let others = store.current_records(&candidates.to_load).await?;
-            let found = self.score(candidates, others).await?;
-            links += found.len();
-            tx.insert_links(&found).await?;
+            let rest: Vec<_> = page
+                .into_iter()
+                .filter(|(pk, _)| !cached.contains(&(*pk as u64)))
+                .collect();
+            links += self.link_stored(store, tx, Pending::Indexed(rest)).await?;
         }
+    }
+
+    /// Link records already in the index, writing their links in `tx`;
+    /// the number of links found.
+    async fn link_stored(
+        &self,
+        store: &Store,
+        tx: &mut WriteTx,
+        pending: Pending,
+    ) -> Result<usize, LinkError> {
+        let candidates = self.candidates(pending).await?;
+        let others = store.current_records(&candidates.to_load).await?;
+        let found = self.score(candidates, others).await?;
+        tx.insert_links(&found).await?;
+        Ok(found.len())
     }
 
     /// The candidates of each record (adding the records to the index
@@ -489,6 +540,9 @@ enum Pending {
     /// Stored records already indexed (a rebuild); their forms come from
     /// the cache, or are derived from the records.
     Indexed(Vec<(i64, MerchantRecord)>),
+    /// Records already indexed whose forms the cache holds, by key (a
+    /// rebuild).
+    Cached(Vec<u64>),
 }
 
 /// Records with their candidates.
