@@ -485,7 +485,8 @@ impl Linker {
     }
 
     /// Link records already in the index, writing their links in `tx`;
-    /// the number of links found.
+    /// the number of links not already written (a pair is found from both
+    /// of its merchants, and their slices may differ).
     async fn link_stored(
         &self,
         store: &Store,
@@ -495,8 +496,7 @@ impl Linker {
         let candidates = self.candidates(pending).await?;
         let others = store.current_records(&candidates.to_load).await?;
         let found = self.score(candidates, others).await?;
-        tx.insert_links(&found).await?;
-        Ok(found.len())
+        Ok(tx.insert_links(&found).await? as usize)
     }
 
     /// The candidates of each record (adding the records to the index

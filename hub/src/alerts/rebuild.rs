@@ -21,7 +21,7 @@ use crate::verify::PhotoMatcher;
 pub struct RebuildReport {
     /// Merchants read.
     pub merchants: usize,
-    /// Fuzzy links found between them.
+    /// Fuzzy links found between them, each pair once.
     #[serde(default)]
     pub links: usize,
     /// Near-duplicate photo pairs found.

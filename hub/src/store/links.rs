@@ -69,7 +69,7 @@ impl WriteTx {
             let (conn, backend) = self.conn_for_lists();
             rows_in(conn, backend, &sql, &[], pks).await?;
         }
-        self.insert_links(links).await
+        self.insert_links(links).await.map(|_| ())
     }
 
     /// Remove every link (for a rebuild).
@@ -80,10 +80,12 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Insert links, several rows per statement. A pair already stored
-    /// keeps its row (both sides of a slice may find the same pair).
-    pub async fn insert_links(&mut self, links: &[LinkRow]) -> Result<(), StoreError> {
+    /// Insert links, several rows per statement, and return how many were
+    /// new. A pair already stored keeps its row (both of its merchants may
+    /// find it, in one slice or in two).
+    pub async fn insert_links(&mut self, links: &[LinkRow]) -> Result<u64, StoreError> {
         const COLUMNS: usize = 5;
+        let mut inserted = 0;
         for chunk in links.chunks(MAX_INSERT_PARAMS / COLUMNS) {
             let sql = format!(
                 "INSERT INTO match_links (left_pk, right_pk, rule, score, explanation) \
@@ -99,9 +101,9 @@ impl WriteTx {
                     .bind(link.score)
                     .bind(&link.explanation);
             }
-            query.execute(self.conn()).await?;
+            inserted += query.execute(self.conn()).await?.rows_affected();
         }
-        Ok(())
+        Ok(inserted)
     }
 
     /// The links touching any of these merchants, each once, in key order.

@@ -30,20 +30,38 @@ async fn findings(
     (alerts.len(), set)
 }
 
+/// A connection of our own to the app's database.
+async fn connect(app: &TestApp) -> sqlx::AnyConnection {
+    use secrecy::ExposeSecret;
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(app.database_url.expose_secret())
+        .await
+        .unwrap()
+}
+
 /// Delete every alert, as a store restored without its alerts would be.
 async fn delete_alerts(app: &TestApp) {
-    use secrecy::ExposeSecret;
     use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(app.database_url.expose_secret())
-        .await
-        .unwrap();
+    let mut conn = connect(app).await;
     for table in ["alert_viewers", "alert_events", "alert_members", "alerts"] {
         conn.execute(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
             .await
             .unwrap();
     }
     conn.close().await.unwrap();
+}
+
+/// The fuzzy links stored.
+async fn stored_links(app: &TestApp) -> usize {
+    use sqlx::{Connection, Row};
+    let mut conn = connect(app).await;
+    let row = sqlx::query("SELECT COUNT(*) FROM match_links")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    usize::try_from(row.get::<i64, _>(0)).unwrap()
 }
 
 async fn a_rebuild_raises_every_alert_again_from_the_merchants_alone(backend: Backend) {
@@ -92,8 +110,10 @@ async fn a_rebuild_raises_every_alert_again_from_the_merchants_alone(backend: Ba
         .unwrap();
     state.store.close().await;
 
-    // Assert
+    // Assert: every alert again, and the links counted once each.
     assert_eq!(report.changes.len(), count, "{:?}", report.changes);
+    assert!(report.links > 0);
+    assert_eq!(report.links, stored_links(&app).await);
     let (count_after, after) = findings(&app, &analyst).await;
     assert_eq!(count_after, count);
     assert_eq!(after, before);
