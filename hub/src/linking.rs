@@ -113,6 +113,8 @@ pub struct Linker {
 struct Derived {
     index: CandidateIndex,
     records: HashMap<u64, Arc<FuzzyRecord>>,
+    /// How many forms `records` may hold ([`CACHED_RECORDS`]).
+    room: usize,
 }
 
 impl Derived {
@@ -127,7 +129,7 @@ impl Derived {
     /// Keep a form in the cache, replacing an older one of its key, while
     /// the cache has room.
     fn keep(&mut self, form: &Arc<FuzzyRecord>) {
-        if self.records.len() < CACHED_RECORDS || self.records.contains_key(&form.key()) {
+        if self.records.len() < self.room || self.records.contains_key(&form.key()) {
             self.records.insert(form.key(), form.clone());
         }
     }
@@ -264,7 +266,11 @@ impl Linker {
     /// Open (or create) the index in `dir`. Call [`catch_up`](Self::catch_up)
     /// before serving.
     pub fn open(dir: &Path) -> Result<Linker, LinkError> {
-        Ok(Linker::with_index(CandidateIndex::open(dir)?, None))
+        Ok(Linker::with_index(
+            CandidateIndex::open(dir)?,
+            None,
+            CACHED_RECORDS,
+        ))
     }
 
     /// A new, empty index in a temporary folder inside `parent`, removed
@@ -272,6 +278,14 @@ impl Linker {
     /// the data directory's own index (`mhub reindex` while `mhub serve`
     /// runs). The store is the same, so what it derives is the same.
     pub fn private(parent: &Path) -> Result<Linker, LinkError> {
+        Linker::private_with_cache_room(parent, CACHED_RECORDS)
+    }
+
+    /// A [`private`](Self::private) linker whose cache holds at most
+    /// `forms` comparable forms: for tests of a store past the cache's
+    /// room, which a real one reaches only at millions of merchants.
+    #[doc(hidden)]
+    pub fn private_with_cache_room(parent: &Path, forms: usize) -> Result<Linker, LinkError> {
         let dir = tempfile::Builder::new()
             .prefix("index-private-")
             .tempdir_in(parent)
@@ -280,10 +294,14 @@ impl Linker {
                 source,
             })?;
         let index = CandidateIndex::open(dir.path())?;
-        Ok(Linker::with_index(index, Some(Arc::new(dir))))
+        Ok(Linker::with_index(index, Some(Arc::new(dir)), forms))
     }
 
-    fn with_index(index: CandidateIndex, private: Option<Arc<tempfile::TempDir>>) -> Linker {
+    fn with_index(
+        index: CandidateIndex,
+        private: Option<Arc<tempfile::TempDir>>,
+        room: usize,
+    ) -> Linker {
         // An index that cannot say is treated as having recorded nothing,
         // as `catch_up` treats it.
         let committed_at = index.committed_sequence().ok().flatten().unwrap_or(0);
@@ -292,6 +310,7 @@ impl Linker {
             derived: Arc::new(Mutex::new(Derived {
                 index,
                 records: HashMap::new(),
+                room,
             })),
             progress: Arc::new(tokio::sync::Mutex::new(Progress::default())),
             _private: private,

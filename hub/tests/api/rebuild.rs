@@ -119,3 +119,57 @@ async fn a_rebuild_raises_every_alert_again_from_the_merchants_alone(backend: Ba
     assert_eq!(after, before);
 }
 both_backends!(a_rebuild_raises_every_alert_again_from_the_merchants_alone);
+
+/// The stored links, as (left, right, rule), in order.
+async fn link_pairs(app: &TestApp) -> Vec<(i64, i64, String)> {
+    use sqlx::{Connection, Row};
+    let mut conn = connect(app).await;
+    let rows =
+        sqlx::query("SELECT left_pk, right_pk, rule FROM match_links ORDER BY left_pk, right_pk")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    conn.close().await.unwrap();
+    rows.iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect()
+}
+
+async fn a_rebuild_past_the_cache_room_links_the_same_pairs(backend: Backend) {
+    // Arrange: the samples, and what a rebuild with room for every form
+    // links (the forms of a rebuild come from the cache, in area order;
+    // past its room the rest come from the store).
+    let app = spawn_app(backend).await;
+    for acquirer in ["ACQ01", "ACQ02", "ACQ03"] {
+        let key = app.create_key("acquirer", Some(acquirer)).await;
+        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
+        assert_eq!(status, 201, "{result}");
+    }
+    let settings = hub::Settings {
+        data_dir: app.data_dir.path().to_owned(),
+        database_url: Some(app.database_url.clone()),
+        ..hub::Settings::default()
+    };
+    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
+        .await
+        .unwrap();
+    let full = hub::alerts::rebuild(&state.store, &state.linker, &state.location)
+        .await
+        .unwrap();
+    let pairs = link_pairs(&app).await;
+    assert!(!pairs.is_empty());
+
+    // Act: the same rebuild with room for 10 forms.
+    let small = hub::linking::Linker::private_with_cache_room(app.data_dir.path(), 10).unwrap();
+    let report = hub::alerts::rebuild(&state.store, &small, &state.location)
+        .await
+        .unwrap();
+    state.store.close().await;
+
+    // Assert: the same links, counted once each, and no alert changed.
+    assert_eq!(report.merchants, full.merchants);
+    assert_eq!(link_pairs(&app).await, pairs);
+    assert_eq!(report.links, pairs.len());
+    assert!(report.changes.is_empty(), "{:?}", report.changes);
+}
+both_backends!(a_rebuild_past_the_cache_room_links_the_same_pairs);
