@@ -146,6 +146,13 @@ impl Derived {
         self.index.clear()
     }
 
+    /// Remove every document and form, for a bulk load
+    /// ([`CandidateIndex::clear_for_bulk`]).
+    fn clear_for_bulk(&mut self) -> Result<(), CandidateIndexError> {
+        self.records.clear();
+        self.index.clear_for_bulk()
+    }
+
     /// The keys of the cached forms, by area (the finest division code)
     /// and then key.
     fn keys_by_area(&self) -> Vec<u64> {
@@ -354,6 +361,16 @@ impl Linker {
         Ok(())
     }
 
+    /// Like [`commit_at`](Self::commit_at), merging the index into one
+    /// segment (after a bulk load, [`CandidateIndex::clear_for_bulk`]).
+    async fn commit_compacted_at(&self, batch_id: i64) -> Result<(), LinkError> {
+        let sequence = batch_id.max(0) as u64;
+        self.with(move |derived| Ok(derived.index.commit_compacted_at(sequence)?))
+            .await?;
+        self.committed_at.store(sequence, Ordering::Release);
+        Ok(())
+    }
+
     /// How many stored batches the index has not caught up with: those
     /// after the one it last committed at. Another hub's batches on the
     /// same PostgreSQL count until this hub's next catch-up (before its next
@@ -467,10 +484,22 @@ impl Linker {
         let mut progress = self.progress.lock().await;
         progress.settle().await;
         let last = store.last_batch_id().await?;
-        self.with(|derived| Ok(derived.clear()?)).await?;
+        let started = std::time::Instant::now();
+        self.with(|derived| Ok(derived.clear_for_bulk()?)).await?;
         let indexed = self.index_written_after(store, 0, each_page).await?;
-        self.commit_at(last).await?;
+        tracing::info!(
+            indexed,
+            seconds = started.elapsed().as_secs_f64(),
+            "rebuild: merchants indexed"
+        );
+        let started = std::time::Instant::now();
+        self.commit_compacted_at(last).await?;
         progress.dirty.clear();
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "rebuild: candidate index committed in one segment"
+        );
+        let started = std::time::Instant::now();
 
         tx.clear_links().await?;
         // The cached records in area order: a query's terms carry its area,
@@ -483,8 +512,16 @@ impl Linker {
             let pending = Pending::Cached(keys.to_vec());
             links += self.link_stored(store, tx, pending).await?;
         }
+        let linked = |links: usize| {
+            tracing::info!(
+                links,
+                seconds = started.elapsed().as_secs_f64(),
+                "rebuild: merchants linked"
+            );
+            links
+        };
         if by_area.len() == indexed {
-            return Ok(links);
+            return Ok(linked(links));
         }
         // Past the cache's room: the rest, in key order from the store.
         let cached: std::collections::HashSet<u64> = by_area.into_iter().collect();
@@ -492,7 +529,7 @@ impl Linker {
         loop {
             let page = store.current_records_page(0, after, PAGE).await?;
             let Some((last_pk, _)) = page.last() else {
-                return Ok(links);
+                return Ok(linked(links));
             };
             after = *last_pk;
             let rest: Vec<_> = page

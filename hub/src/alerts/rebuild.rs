@@ -56,6 +56,7 @@ pub async fn rebuild(
             }
         })
         .await?;
+    let started = std::time::Instant::now();
     tx.clear_photo_pairs().await?;
     let mut photo_pairs = 0;
     for candidates in photos.all_candidates().chunks(10_000) {
@@ -68,8 +69,19 @@ pub async fn rebuild(
         locations: checked.locations,
         ..shared_identifiers(&mut tx).await?
     };
+    tracing::info!(
+        photo_pairs,
+        seconds = started.elapsed().as_secs_f64(),
+        "rebuild: photo pairs and shared identifiers read"
+    );
+    let started = std::time::Instant::now();
     let changes = Box::pin(detect(&mut tx, &affected, "reindex", &clock::now())).await?;
     tx.commit().await?;
+    tracing::info!(
+        changes = changes.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "rebuild: alerts detected and committed"
+    );
     Ok(RebuildReport {
         merchants,
         links,
