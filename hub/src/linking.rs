@@ -34,13 +34,23 @@
 //!   the same PostgreSQL);
 //! - no id (a crash in the middle of a batch, an index from an older
 //!   schema) or an id the store has not reached (a different database):
-//!   index everything again;
+//!   index everything again, as a rebuild does (below);
 //! - merchants indexed by a batch that then failed in this process are read
 //!   again from the store.
 //!
 //! A stale document can only add a candidate, which is scored against the
 //! store's record, or miscount a rarity until the next catch-up; it can
 //! never put a link in the store that the store's records do not support.
+//!
+//! # A rebuild is a bulk load
+//!
+//! [`Linker::rebuild`] (and a catch-up that indexes everything again) adds
+//! every merchant with the index's merges stopped, then merges it into one
+//! segment before any query ([`CandidateIndex::clear_for_bulk`],
+//! [`CandidateIndex::commit_compacted_at`]): each term of a candidate query
+//! is looked up in every segment's term dictionary, and a million queries
+//! against the eleven segments a load leaves took almost three times as long
+//! (docs/performance.md).
 //!
 //! # The record cache
 //!
@@ -399,10 +409,18 @@ impl Linker {
         let recorded = self
             .with(|derived| Ok(derived.index.committed_sequence()?))
             .await?;
+        // Everything again, when there is anything: a bulk load, merged
+        // into one segment at the end as a rebuild's is.
+        let mut bulk = false;
         let since = match recorded.and_then(|s| i64::try_from(s).ok()) {
             Some(s) if s <= last => s,
             _ => {
-                self.with(|derived| Ok(derived.clear()?)).await?;
+                bulk = last > 0;
+                self.with(move |derived| match bulk {
+                    true => Ok(derived.clear_for_bulk()?),
+                    false => Ok(derived.clear()?),
+                })
+                .await?;
                 progress.dirty.clear();
                 0
             }
@@ -424,7 +442,11 @@ impl Linker {
         })
         .await?;
         indexed += self.index_written_after(store, since, |_| {}).await?;
-        self.commit_at(last).await?;
+        if bulk {
+            self.commit_compacted_at(last).await?;
+        } else {
+            self.commit_at(last).await?;
+        }
         progress.dirty.clear();
         if indexed > 0 {
             tracing::info!(since, last, indexed, "candidate index caught up");
