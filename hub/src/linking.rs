@@ -364,18 +364,25 @@ impl Linker {
 
     /// Commit the index as current with batch `batch_id`.
     async fn commit_at(&self, batch_id: i64) -> Result<(), LinkError> {
-        let sequence = batch_id.max(0) as u64;
-        self.with(move |derived| Ok(derived.index.commit_at(sequence)?))
-            .await?;
-        self.committed_at.store(sequence, Ordering::Release);
-        Ok(())
+        self.commit_with(batch_id, CandidateIndex::commit_at).await
     }
 
     /// Like [`commit_at`](Self::commit_at), merging the index into one
     /// segment (after a bulk load, [`CandidateIndex::clear_for_bulk`]).
     async fn commit_compacted_at(&self, batch_id: i64) -> Result<(), LinkError> {
+        self.commit_with(batch_id, CandidateIndex::commit_compacted_at)
+            .await
+    }
+
+    /// Commit the index with `commit` at batch `batch_id`'s sequence, and
+    /// publish that sequence to metrics.
+    async fn commit_with(
+        &self,
+        batch_id: i64,
+        commit: fn(&mut CandidateIndex, u64) -> Result<(), CandidateIndexError>,
+    ) -> Result<(), LinkError> {
         let sequence = batch_id.max(0) as u64;
-        self.with(move |derived| Ok(derived.index.commit_compacted_at(sequence)?))
+        self.with(move |derived| Ok(commit(&mut derived.index, sequence)?))
             .await?;
         self.committed_at.store(sequence, Ordering::Release);
         Ok(())
