@@ -343,14 +343,19 @@ impl CandidateIndex {
     /// writer's memory (11 at 1,000,000 merchants): with one, a rebuild's
     /// million queries do one lookup per term where they did eleven.
     pub fn commit_compacted_at(&mut self, sequence: u64) -> Result<(), CandidateIndexError> {
-        self.commit_at(sequence)?;
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            // The merged segment replaces the committed ones in the same
-            // commit (same sequence): nothing to commit again.
-            self.writer.merge(&segments).wait()?;
-        }
+        let compacted = self.commit_at(sequence).and_then(|()| {
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                // The merged segment replaces the committed ones in the same
+                // commit (same sequence): nothing to commit again.
+                self.writer.merge(&segments).wait()?;
+            }
+            Ok(())
+        });
+        // Merging resumes even when the commit or the merge failed: a
+        // serving hub goes on with this writer.
         self.writer.set_merge_policy(Box::new(merge_policy()));
+        compacted?;
         self.reader.reload()?;
         Ok(())
     }
