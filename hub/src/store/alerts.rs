@@ -526,8 +526,13 @@ impl WriteTx {
         subtype: &str,
         merchant_pks: &[i64],
     ) -> Result<Vec<AlertRow>, StoreError> {
-        let prefix = "SELECT DISTINCT a.id FROM alerts a JOIN alert_members am ON am.alert_id = a.id \
-             WHERE a.type = ? AND a.subtype = ? AND am.merchant_pk IN (";
+        // From the members to their alerts, never the other way: SQLite,
+        // with no statistics, would start from every alert of the type (a
+        // few thousand at 1,000,000 merchants, 4 ms a call) and probe each
+        // for the merchants. `CROSS JOIN` is how SQLite is told the order
+        // (PostgreSQL plans it as any join).
+        let prefix = "SELECT DISTINCT am.alert_id AS id FROM alert_members am CROSS JOIN alerts a \
+             WHERE a.id = am.alert_id AND a.type = ? AND a.subtype = ? AND am.merchant_pk IN (";
         let (conn, backend) = self.conn_for_lists();
         let mut ids: Vec<i64> =
             rows_in(conn, backend, prefix, &[alert_type, subtype], merchant_pks)
