@@ -218,22 +218,16 @@ pub struct CandidateIndex {
     reader: IndexReader,
     fields: Fields,
     analyzer: TextAnalyzer,
-    /// `Some` during a bulk load ([`clear_for_bulk`](CandidateIndex::clear_for_bulk)
-    /// to [`commit_compacted_at`](CandidateIndex::commit_compacted_at)).
-    bulk: Option<BulkLoad>,
-}
-
-/// What a bulk load knows about the keys added since its clear.
-#[derive(Debug, Default)]
-struct BulkLoad {
-    /// The highest key added since the clear, if any. A key above it
-    /// cannot be in the index: it is added without first deleting its old
-    /// document. A rebuild adds keys in ascending order, so none of its
-    /// adds needs a delete, and each would cost: tantivy keeps every delete
-    /// until the commit as a term query's weight (about 1 KiB, with its
-    /// 256-entry BM25 table), so a million of them held a gigabyte at the
-    /// end of the load, and the commit looks each one up in every segment
-    /// (about a sixth of the time of a 1,000,000-merchant commit and merge).
+    /// The highest key the writer may hold a document of, committed or
+    /// buffered (`None`: it holds none): read from the index when it is
+    /// opened, raised by every add, reset by a clear. A key above it cannot
+    /// be in the index, so it is added without first deleting its old
+    /// document; new merchants get ever higher keys, so neither a batch's
+    /// new merchants nor a rebuild (which adds in ascending order) delete
+    /// anything. Each delete would cost: tantivy keeps every delete until
+    /// the commit as a term query's weight (about 1 KiB, with its 256-entry
+    /// BM25 table), so a rebuild's million of them held a gigabyte at the
+    /// end of the load, and each commit looks every one up in every segment.
     highest: Option<u64>,
 }
 
@@ -290,17 +284,28 @@ impl CandidateIndex {
         let fields = Fields::from_schema(&index.schema())?;
         let writer: IndexWriter = index.writer(WRITER_MEMORY_BUDGET)?;
         writer.set_merge_policy(Box::new(merge_policy()));
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        // The writer has buffered nothing yet: the committed documents are
+        // all it holds. A segment's column keeps the maximum of every
+        // document written to it, deleted ones included: an upper bound,
+        // which is all `highest` promises.
+        let mut highest = None;
+        for segment in reader.searcher().segment_readers() {
+            if segment.max_doc() > 0 {
+                let keys: Column<u64> = segment.fast_fields().u64("key")?;
+                highest = highest.max(Some(keys.max_value()));
+            }
+        }
         Ok(CandidateIndex {
             index,
             writer,
             reader,
             fields,
             analyzer,
-            bulk: None,
+            highest,
         })
     }
 
@@ -309,15 +314,11 @@ impl CandidateIndex {
     pub fn add(&mut self, record: &FuzzyRecord) -> Result<(), CandidateIndexError> {
         let f = self.fields;
         let key = record.key();
-        let new_in_bulk = match &mut self.bulk {
-            Some(load) if load.highest.is_none_or(|highest| key > highest) => {
-                load.highest = Some(key);
-                true
+        match self.highest {
+            Some(highest) if key <= highest => {
+                self.writer.delete_term(Term::from_field_u64(f.key, key));
             }
-            _ => false,
-        };
-        if !new_in_bulk {
-            self.writer.delete_term(Term::from_field_u64(f.key, key));
+            _ => self.highest = Some(key),
         }
         let terms = self.terms(record);
         let mut doc = TantivyDocument::default();
@@ -344,7 +345,15 @@ impl CandidateIndex {
 
     /// Removes every document (for a rebuild; visible after the next commit).
     pub fn clear(&mut self) -> Result<(), CandidateIndexError> {
+        // tantivy's `delete_all_documents` drops the committed segments but
+        // not what its indexing threads still buffer, and nothing deletes
+        // those later: the first add after a clear deletes nothing (there
+        // is nothing above `highest`). A rollback drops them first; it
+        // opens a new writer, with tantivy's default merge policy.
+        self.writer.rollback()?;
+        self.writer.set_merge_policy(Box::new(merge_policy()));
         self.writer.delete_all_documents()?;
+        self.highest = None;
         Ok(())
     }
 
@@ -356,10 +365,9 @@ impl CandidateIndex {
     /// final merge into one segment rewrites again, and they take the
     /// core that indexing needs.
     pub fn clear_for_bulk(&mut self) -> Result<(), CandidateIndexError> {
+        self.clear()?;
         self.writer
             .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-        self.clear()?;
-        self.bulk = Some(BulkLoad::default());
         Ok(())
     }
 
@@ -381,10 +389,9 @@ impl CandidateIndex {
             }
             Ok(())
         });
-        // Merging, and deleting before each add, resume even when the
-        // commit or the merge failed: a serving hub goes on with this writer.
+        // Merging resumes even when the commit or the merge failed: a
+        // serving hub goes on with this writer.
         self.writer.set_merge_policy(Box::new(merge_policy()));
-        self.bulk = None;
         compacted?;
         self.reader.reload()?;
         Ok(())
@@ -919,6 +926,40 @@ mod tests {
         index.commit_compacted_at(3).unwrap();
         assert_eq!(index.len(), 11);
         // After the load, every add replaces again.
+        index.add(&target()).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.len(), 11);
+    }
+
+    #[test]
+    fn a_clear_also_drops_the_documents_not_yet_committed() {
+        let mut index = indexed(&background(5));
+        index.add(&target()).unwrap();
+        index.clear().unwrap();
+        // After a clear the index holds nothing: this add deletes nothing
+        // first, so the buffered document must be gone with the rest.
+        index.add(&target()).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn a_reopened_index_still_replaces_the_documents_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("candidates");
+        let records = background(10);
+        {
+            let mut index = CandidateIndex::open(&path).unwrap();
+            for r in &records {
+                index.add(r).unwrap();
+            }
+            index.commit().unwrap();
+        }
+        let mut index = CandidateIndex::open(&path).unwrap();
+        // Keys at or below the highest stored replace their documents; one
+        // above is new.
+        index.add(&records[3]).unwrap();
+        index.add(&records[9]).unwrap();
         index.add(&target()).unwrap();
         index.commit().unwrap();
         assert_eq!(index.len(), 11);
