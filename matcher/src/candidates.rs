@@ -292,13 +292,11 @@ impl CandidateIndex {
         // all it holds. A segment's column keeps the maximum of every
         // document written to it, deleted ones included: an upper bound,
         // which is all `highest` promises.
-        let mut highest = None;
-        for segment in reader.searcher().segment_readers() {
-            if segment.max_doc() > 0 {
-                let keys: Column<u64> = segment.fast_fields().u64("key")?;
-                highest = highest.max(Some(keys.max_value()));
-            }
-        }
+        let highest = key_columns(&reader.searcher())?
+            .iter()
+            .filter(|keys| keys.num_docs() > 0)
+            .map(Column::max_value)
+            .max();
         Ok(CandidateIndex {
             index,
             writer,
@@ -457,11 +455,7 @@ impl CandidateIndex {
     /// counts (see [`Lookup`]). Each thread takes its own.
     pub fn lookup(&self) -> Result<Lookup<'_>, CandidateIndexError> {
         let searcher = self.reader.searcher();
-        let keys = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| segment.fast_fields().u64("key"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = key_columns(&searcher)?;
         Ok(Lookup {
             index: self,
             statistics: Statistics {
@@ -741,6 +735,15 @@ fn merge_policy() -> tantivy::indexer::LogMergePolicy {
 
 /// Segments of one size that trigger a merge ([`merge_policy`]).
 const MERGE_AT: usize = 4;
+
+/// Each segment's `key` column, in the searcher's segment order.
+fn key_columns(searcher: &Searcher) -> tantivy::Result<Vec<Column<u64>>> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| segment.fast_fields().u64("key"))
+        .collect()
+}
 
 fn frequency_term(field: FrequencyField, key: &str) -> String {
     format!("{}|{key}", field.as_str())
