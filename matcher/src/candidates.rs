@@ -59,6 +59,7 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
@@ -72,9 +73,21 @@ use tantivy::{
 use crate::frequency::{COMMON_DF, Frequencies, FrequencyField};
 use crate::fuzzy::FuzzyRecord;
 
-/// Memory the writer may use before it flushes a segment, shared by its
-/// threads (tantivy needs at least 15 MB per thread).
+/// Memory the writer may use before it flushes a segment (tantivy needs at
+/// least 15 MB).
 const WRITER_MEMORY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// The writer's indexing threads: one.
+///
+/// Each indexing thread writes a segment of its own at every commit, and a
+/// batch commits once per slice: with a thread per core, every slice left
+/// two half-size segments, which every candidate query then looked up
+/// (each term, in each segment's term dictionary) and the merge policy
+/// rewrote once more on their way to the large ones. Indexing was about a
+/// twentieth of ingest's time in a profile; the merges and the lookups
+/// were half of it (docs/performance.md). One thread also flushes a bulk
+/// load half as often, with the same memory.
+const INDEXING_THREADS: usize = 1;
 
 /// Term for an unknown area or city.
 const UNKNOWN_AREA: &str = "-";
@@ -282,7 +295,12 @@ impl CandidateIndex {
     fn with_index(index: Index) -> Result<CandidateIndex, CandidateIndexError> {
         let analyzer = TextAnalyzer::builder(NgramTokenizer::new(1, 2, false)?).build();
         let fields = Fields::from_schema(&index.schema())?;
-        let writer: IndexWriter = index.writer(WRITER_MEMORY_BUDGET)?;
+        let writer: IndexWriter = index.writer_with_options(
+            IndexWriterOptions::builder()
+                .num_worker_threads(INDEXING_THREADS)
+                .memory_budget_per_thread(WRITER_MEMORY_BUDGET)
+                .build(),
+        )?;
         writer.set_merge_policy(Box::new(merge_policy()));
         let reader: IndexReader = index
             .reader_builder()
@@ -375,7 +393,8 @@ impl CandidateIndex {
     ///
     /// Each term of a candidate query is looked up in the term dictionary
     /// of every segment, and a bulk load leaves a segment per flush of the
-    /// writer's memory (11 at 1,000,000 merchants): with one, a rebuild's
+    /// writer's memory (11 at 1,000,000 merchants with two indexing
+    /// threads, about half as many with one): with one segment, a rebuild's
     /// million queries do one lookup per term where they did eleven.
     pub fn commit_compacted_at(&mut self, sequence: u64) -> Result<(), CandidateIndexError> {
         let compacted = self.commit_at(sequence).and_then(|()| {
