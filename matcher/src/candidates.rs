@@ -394,7 +394,7 @@ impl CandidateIndex {
     /// Each term of a candidate query is looked up in the term dictionary
     /// of every segment, and a bulk load leaves a segment per flush of the
     /// writer's memory (11 at 1,000,000 merchants with two indexing
-    /// threads, about half as many with one): with one segment, a rebuild's
+    /// threads; with one, not yet counted): with one segment, a rebuild's
     /// million queries do one lookup per term where they did eleven.
     pub fn commit_compacted_at(&mut self, sequence: u64) -> Result<(), CandidateIndexError> {
         let compacted = self.commit_at(sequence).and_then(|()| {
