@@ -50,7 +50,9 @@
 //! [`CandidateIndex::commit_compacted_at`]): each term of a candidate query
 //! is looked up in every segment's term dictionary, and a million queries
 //! against the eleven segments a load leaves took almost three times as long
-//! (docs/performance.md).
+//! (docs/performance.md). A load that fails half-way rolls the index back to
+//! its last commit ([`CandidateIndex::rollback`]): otherwise the next commit,
+//! a batch's, would publish the clear and the part of the load it reached.
 //!
 //! # The record cache
 //!
@@ -161,6 +163,15 @@ impl Derived {
     fn clear_for_bulk(&mut self) -> Result<(), CandidateIndexError> {
         self.records.clear();
         self.index.clear_for_bulk()
+    }
+
+    /// Back to the index's last commit after a bulk load failed
+    /// ([`CandidateIndex::rollback`]). The forms the load kept may be of
+    /// records that commit does not hold, so they go too; candidates are
+    /// derived from the store until the cache fills again.
+    fn rollback(&mut self) -> Result<(), CandidateIndexError> {
+        self.records.clear();
+        self.index.rollback()
     }
 
     /// The keys of the cached forms, by area (the finest division code)
@@ -278,6 +289,10 @@ struct Progress {
     /// touching the index, so it cannot add its documents after they were
     /// removed as dirty.
     running: Option<Running>,
+    /// A bulk load failed and so did the rollback after it: the writer may
+    /// hold the clear and part of the load, so the next catch-up indexes
+    /// everything again instead of committing on top of them.
+    start_over: bool,
 }
 
 impl Progress {
@@ -430,12 +445,20 @@ impl Linker {
     ) -> Result<usize, LinkError> {
         progress.settle().await;
         let last = store.last_batch_id().await?;
-        let recorded = self
-            .with(|derived| Ok(derived.index.committed_sequence()?))
-            .await?;
+        let recorded = match progress.start_over {
+            true => None,
+            false => {
+                self.with(|derived| Ok(derived.index.committed_sequence()?))
+                    .await?
+            }
+        };
         // Everything again, when there is anything: a bulk load, merged
         // into one segment at the end as a rebuild's is.
         let mut bulk = false;
+        // What failed batches left in the last commit, kept aside while
+        // everything is indexed again: they are still in it if the load
+        // fails and is rolled back.
+        let mut dirty_before = std::collections::BTreeSet::new();
         let since = match recorded.and_then(|s| i64::try_from(s).ok()) {
             Some(s) if s <= last => s,
             _ => {
@@ -445,13 +468,38 @@ impl Linker {
                     false => Ok(derived.clear()?),
                 })
                 .await?;
-                progress.dirty.clear();
+                dirty_before = std::mem::take(&mut progress.dirty);
                 0
             }
         };
         if since == last && progress.dirty.is_empty() {
             return Ok(0);
         }
+        let indexed = self.index_since(store, progress, since, last, bulk).await;
+        if bulk && indexed.is_err() {
+            self.roll_back(progress).await;
+            progress.dirty = dirty_before;
+        }
+        let indexed = indexed?;
+        progress.dirty.clear();
+        progress.start_over = false;
+        if indexed > 0 {
+            tracing::info!(since, last, indexed, "candidate index caught up");
+        }
+        Ok(indexed)
+    }
+
+    /// The work of a catch-up once the index is cleared or not: the dirty
+    /// records again, every merchant written after `since`, and the commit
+    /// at `last` (merged into one segment after a bulk load).
+    async fn index_since(
+        &self,
+        store: &Store,
+        progress: &Progress,
+        since: i64,
+        last: i64,
+        bulk: bool,
+    ) -> Result<usize, LinkError> {
         let dirty: Vec<i64> = progress.dirty.iter().copied().collect();
         let records = store.current_records(&dirty).await?;
         let mut indexed = records.len();
@@ -471,11 +519,19 @@ impl Linker {
         } else {
             self.commit_at(last).await?;
         }
-        progress.dirty.clear();
-        if indexed > 0 {
-            tracing::info!(since, last, indexed, "candidate index caught up");
-        }
         Ok(indexed)
+    }
+
+    /// A bulk load failed: give the index back its last commit, so that
+    /// the next commit (a batch's, after a catch-up that goes on from that
+    /// commit) cannot publish the clear and the part of the load the
+    /// writer buffered. If the rollback fails too, the next catch-up
+    /// starts over ([`Progress::start_over`]).
+    async fn roll_back(&self, progress: &mut Progress) {
+        if let Err(error) = self.with(|derived| Ok(derived.rollback()?)).await {
+            tracing::error!(%error, "candidate index: the rollback after a failed bulk load failed");
+            progress.start_over = true;
+        }
     }
 
     /// Add every merchant written by a batch after `since` (uncommitted).
@@ -532,15 +588,28 @@ impl Linker {
         let last = store.last_batch_id().await?;
         let started = std::time::Instant::now();
         self.with(|derived| Ok(derived.clear_for_bulk()?)).await?;
-        let indexed = self.index_written_after(store, 0, each_page).await?;
-        tracing::info!(
-            indexed,
-            seconds = started.elapsed().as_secs_f64(),
-            "rebuild: merchants indexed"
-        );
-        let started = std::time::Instant::now();
-        self.commit_compacted_at(last).await?;
+        let loaded = async {
+            let indexed = self.index_written_after(store, 0, each_page).await?;
+            tracing::info!(
+                indexed,
+                seconds = started.elapsed().as_secs_f64(),
+                "rebuild: merchants indexed"
+            );
+            let started = std::time::Instant::now();
+            self.commit_compacted_at(last).await?;
+            Ok::<_, LinkError>((indexed, started))
+        }
+        .await;
+        let (indexed, started) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                // The dirty records stay dirty: the last commit has them.
+                self.roll_back(&mut progress).await;
+                return Err(error);
+            }
+        };
         progress.dirty.clear();
+        progress.start_over = false;
         tracing::info!(
             seconds = started.elapsed().as_secs_f64(),
             "rebuild: candidate index committed in one segment"

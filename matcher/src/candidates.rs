@@ -307,14 +307,8 @@ impl CandidateIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         // The writer has buffered nothing yet: the committed documents are
-        // all it holds. A segment's column keeps the maximum of every
-        // document written to it, deleted ones included: an upper bound,
-        // which is all `highest` promises.
-        let highest = key_columns(&reader.searcher())?
-            .iter()
-            .filter(|keys| keys.num_docs() > 0)
-            .map(Column::max_value)
-            .max();
+        // all it holds.
+        let highest = committed_highest(&reader.searcher())?;
         Ok(CandidateIndex {
             index,
             writer,
@@ -364,12 +358,29 @@ impl CandidateIndex {
         // tantivy's `delete_all_documents` drops the committed segments but
         // not what its indexing threads still buffer, and nothing deletes
         // those later: the first add after a clear deletes nothing (there
-        // is nothing above `highest`). A rollback drops them first; it
-        // opens a new writer, with tantivy's default merge policy.
-        self.writer.rollback()?;
-        self.writer.set_merge_policy(Box::new(merge_policy()));
+        // is nothing above `highest`). A rollback drops them first.
+        self.restart_writer()?;
         self.writer.delete_all_documents()?;
         self.highest = None;
+        Ok(())
+    }
+
+    /// Drops every change since the last commit, a clear and a bulk load
+    /// that failed half-way included: the index is again what that commit
+    /// holds, merging as usual, and the next add of a key it holds still
+    /// replaces the document.
+    pub fn rollback(&mut self) -> Result<(), CandidateIndexError> {
+        self.restart_writer()?;
+        self.reader.reload()?;
+        self.highest = committed_highest(&self.reader.searcher())?;
+        Ok(())
+    }
+
+    /// Drop what the writer buffered. tantivy's rollback opens a new writer
+    /// with its default merge policy, so ours is set again.
+    fn restart_writer(&mut self) -> Result<(), CandidateIndexError> {
+        self.writer.rollback()?;
+        self.writer.set_merge_policy(Box::new(merge_policy()));
         Ok(())
     }
 
@@ -764,6 +775,17 @@ fn key_columns(searcher: &Searcher) -> tantivy::Result<Vec<Column<u64>>> {
         .collect()
 }
 
+/// The highest key the committed segments may hold. A segment's column
+/// keeps the maximum of every document written to it, deleted ones
+/// included: an upper bound, which is all `highest` promises.
+fn committed_highest(searcher: &Searcher) -> tantivy::Result<Option<u64>> {
+    Ok(key_columns(searcher)?
+        .iter()
+        .filter(|keys| keys.num_docs() > 0)
+        .map(Column::max_value)
+        .max())
+}
+
 fn frequency_term(field: FrequencyField, key: &str) -> String {
     format!("{}|{key}", field.as_str())
 }
@@ -963,6 +985,27 @@ mod tests {
         index.add(&target()).unwrap();
         index.commit().unwrap();
         assert_eq!(index.len(), 1);
+    }
+
+    #[test]
+    fn a_rollback_after_a_failed_bulk_load_gives_back_the_last_commit() {
+        let records = background(20);
+        let mut index = indexed(&records);
+        let before = index.candidates(&target(), 10).unwrap();
+        // A bulk load that stops half-way: cleared, the first keys added.
+        index.clear_for_bulk().unwrap();
+        for r in &records[..2] {
+            index.add(r).unwrap();
+        }
+        index.rollback().unwrap();
+        assert_eq!(index.len(), 20);
+        assert_eq!(index.candidates(&target(), 10).unwrap(), before);
+        // The committed keys are known again: re-adding one above what the
+        // load reached replaces it, and the commit after the rollback adds
+        // nothing of the load.
+        index.add(&records[10]).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.len(), 20);
     }
 
     #[test]

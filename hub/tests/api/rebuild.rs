@@ -173,3 +173,83 @@ async fn a_rebuild_past_the_cache_room_links_the_same_pairs(backend: Backend) {
     assert!(report.changes.is_empty(), "{:?}", report.changes);
 }
 both_backends!(a_rebuild_past_the_cache_room_links_the_same_pairs);
+
+/// The store keys `text` finds in `linker`'s index, best first.
+async fn found(linker: &hub::linking::Linker, text: &str) -> Vec<i64> {
+    let hits = linker.search(text.to_owned(), 10).await.unwrap();
+    hits.into_iter().map(|(pk, _)| pk).collect()
+}
+
+async fn a_rebuild_that_fails_half_way_leaves_the_index_as_it_was(backend: Backend) {
+    use sqlx::{Connection, Row};
+    // Arrange: two acquirers stored and indexed, and a merchant the index
+    // finds by its name.
+    let app = spawn_app(backend).await;
+    for acquirer in ["ACQ01", "ACQ02"] {
+        let key = app.create_key("acquirer", Some(acquirer)).await;
+        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
+        assert_eq!(status, 201, "{result}");
+    }
+    let settings = hub::Settings {
+        data_dir: app.data_dir.path().to_owned(),
+        database_url: Some(app.database_url.clone()),
+        ..hub::Settings::default()
+    };
+    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
+        .await
+        .unwrap();
+    // Beside a serving hub the index is a private one, filled by a catch-up.
+    assert!(state.linker.catch_up(&state.store).await.unwrap() > 0);
+    let mut conn = connect(&app).await;
+    let row =
+        sqlx::query("SELECT id, name FROM merchants WHERE acquirer = 'ACQ01' ORDER BY id LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    let (pk, name): (i64, String) = (row.get(0), row.get(1));
+    let before = found(&state.linker, &name).await;
+    assert!(before.contains(&pk), "{name} finds {before:?}");
+
+    // Act: a rebuild whose load fails (one stored record no longer reads
+    // back), then, with the record mended, a new batch that the index
+    // catches up with and commits.
+    let latest = "UPDATE merchant_versions SET record = $1 WHERE merchant_pk = $2 \
+                  AND version = (SELECT version FROM merchants WHERE id = $2)";
+    let record: String = sqlx::query(
+        "SELECT v.record FROM merchant_versions v JOIN merchants m \
+         ON v.merchant_pk = m.id AND v.version = m.version WHERE m.id = $1",
+    )
+    .bind(pk)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+    .get(0);
+    sqlx::query(latest)
+        .bind("{}")
+        .bind(pk)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let failed = hub::alerts::rebuild(&state.store, &state.linker, &state.location).await;
+    assert!(failed.is_err(), "the rebuild read the broken record");
+    sqlx::query(latest)
+        .bind(&record)
+        .bind(pk)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let key = app.create_key("acquirer", Some("ACQ03")).await;
+    let (status, result) = app.upload(&key, ZIP, sample_batch("ACQ03")).await;
+    assert_eq!(status, 201, "{result}");
+    let indexed = state.linker.catch_up(&state.store).await.unwrap();
+    state.store.close().await;
+
+    // Assert: the catch-up added the new batch to what the index held, not
+    // to the clear the failed load began with (which would have left the
+    // third acquirer's merchants alone in it).
+    assert!(indexed > 0);
+    let after = found(&state.linker, &name).await;
+    assert!(after.contains(&pk), "{name} finds {after:?}");
+}
+both_backends!(a_rebuild_that_fails_half_way_leaves_the_index_as_it_was);
