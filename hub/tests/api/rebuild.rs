@@ -11,6 +11,28 @@ use crate::helpers::{Backend, TestApp, member_ids, sample_batch, spawn_app};
 
 const ZIP: &str = "application/zip";
 
+/// Upload the sample batches of `acquirers`, each under its own key.
+async fn upload_samples(app: &TestApp, acquirers: &[&str]) {
+    for acquirer in acquirers {
+        let key = app.create_key("acquirer", Some(acquirer)).await;
+        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
+        assert_eq!(status, 201, "{result}");
+    }
+}
+
+/// The state `mhub reindex` opens beside the serving hub.
+async fn open_beside(app: &TestApp) -> hub::AppState {
+    let settings = hub::Settings {
+        data_dir: app.data_dir.path().to_owned(),
+        database_url: Some(app.database_url.clone()),
+        ..hub::Settings::default()
+    };
+    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
+        .await
+        .unwrap();
+    state
+}
+
 /// Every alert the analyst sees, as (type, subtype, members), with the
 /// number of alerts: a set would hide a duplicate.
 async fn findings(
@@ -68,11 +90,7 @@ async fn a_rebuild_raises_every_alert_again_from_the_merchants_alone(backend: Ba
     // Arrange: the three sample acquirers, whose planted cases raise every
     // kind of alert a rebuild derives from merchants.
     let app = spawn_app(backend).await;
-    for acquirer in ["ACQ01", "ACQ02", "ACQ03"] {
-        let key = app.create_key("acquirer", Some(acquirer)).await;
-        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
-        assert_eq!(status, 201, "{result}");
-    }
+    upload_samples(&app, &["ACQ01", "ACQ02", "ACQ03"]).await;
     let analyst = app.create_key("analyst", None).await;
     let (count, before) = findings(&app, &analyst).await;
     let kinds: BTreeSet<(&str, &str)> = before
@@ -97,14 +115,7 @@ async fn a_rebuild_raises_every_alert_again_from_the_merchants_alone(backend: Ba
     assert_eq!(findings(&app, &analyst).await.0, 0);
 
     // Act: what `mhub reindex` runs, beside the serving hub.
-    let settings = hub::Settings {
-        data_dir: app.data_dir.path().to_owned(),
-        database_url: Some(app.database_url.clone()),
-        ..hub::Settings::default()
-    };
-    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
-        .await
-        .unwrap();
+    let state = open_beside(&app).await;
     let report = hub::alerts::rebuild(&state.store, &state.linker, &state.location)
         .await
         .unwrap();
@@ -140,19 +151,8 @@ async fn a_rebuild_past_the_cache_room_links_the_same_pairs(backend: Backend) {
     // links (the forms of a rebuild come from the cache, in area order;
     // past its room the rest come from the store).
     let app = spawn_app(backend).await;
-    for acquirer in ["ACQ01", "ACQ02", "ACQ03"] {
-        let key = app.create_key("acquirer", Some(acquirer)).await;
-        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
-        assert_eq!(status, 201, "{result}");
-    }
-    let settings = hub::Settings {
-        data_dir: app.data_dir.path().to_owned(),
-        database_url: Some(app.database_url.clone()),
-        ..hub::Settings::default()
-    };
-    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
-        .await
-        .unwrap();
+    upload_samples(&app, &["ACQ01", "ACQ02", "ACQ03"]).await;
+    let state = open_beside(&app).await;
     let full = hub::alerts::rebuild(&state.store, &state.linker, &state.location)
         .await
         .unwrap();
@@ -185,19 +185,8 @@ async fn a_rebuild_that_fails_half_way_leaves_the_index_as_it_was(backend: Backe
     // Arrange: two acquirers stored and indexed, and a merchant the index
     // finds by its name.
     let app = spawn_app(backend).await;
-    for acquirer in ["ACQ01", "ACQ02"] {
-        let key = app.create_key("acquirer", Some(acquirer)).await;
-        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
-        assert_eq!(status, 201, "{result}");
-    }
-    let settings = hub::Settings {
-        data_dir: app.data_dir.path().to_owned(),
-        database_url: Some(app.database_url.clone()),
-        ..hub::Settings::default()
-    };
-    let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
-        .await
-        .unwrap();
+    upload_samples(&app, &["ACQ01", "ACQ02"]).await;
+    let state = open_beside(&app).await;
     // Beside a serving hub the index is a private one, filled by a catch-up.
     assert!(state.linker.catch_up(&state.store).await.unwrap() > 0);
     let mut conn = connect(&app).await;
@@ -239,9 +228,7 @@ async fn a_rebuild_that_fails_half_way_leaves_the_index_as_it_was(backend: Backe
         .await
         .unwrap();
     conn.close().await.unwrap();
-    let key = app.create_key("acquirer", Some("ACQ03")).await;
-    let (status, result) = app.upload(&key, ZIP, sample_batch("ACQ03")).await;
-    assert_eq!(status, 201, "{result}");
+    upload_samples(&app, &["ACQ03"]).await;
     let indexed = state.linker.catch_up(&state.store).await.unwrap();
     state.store.close().await;
 
