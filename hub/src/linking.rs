@@ -489,9 +489,10 @@ impl Linker {
         Ok(indexed)
     }
 
-    /// The work of a catch-up once the index is cleared or not: the dirty
-    /// records again, every merchant written after `since`, and the commit
-    /// at `last` (merged into one segment after a bulk load).
+    /// A catch-up's indexing, once it knows where to start (`since`, 0
+    /// after a clear): the dirty records again, every merchant written
+    /// after `since`, and the commit at `last` (merged into one segment
+    /// after a bulk load).
     async fn index_since(
         &self,
         store: &Store,
@@ -617,10 +618,8 @@ impl Linker {
         let started = std::time::Instant::now();
 
         tx.clear_links().await?;
-        // The cached records in area order: a query's terms carry its area,
-        // so the queries of one area ask for the same terms, and a lookup's
-        // memo of their statistics answers most of them. In key order the
-        // areas are shuffled and almost nothing repeats.
+        // The cached records in area order ([`area_order`]), so that each
+        // page holds whole areas.
         let by_area = self.with(|derived| Ok(derived.keys_by_area())).await?;
         let mut links = 0;
         for keys in by_area.chunks(PAGE as usize) {
