@@ -65,8 +65,13 @@
 //! before. The cache follows the index exactly: a record replaced in the
 //! index is replaced here, a document removed is removed, and the records
 //! of a batch that did not commit are dropped with its documents.
+//!
+//! A hub that restarts finds its index current and its cache empty: until
+//! batches fill it, every candidate would be read back from the store inside
+//! the batch's transaction. `mhub serve` therefore fills it in the
+//! background as soon as it listens ([`Linker::warm_cache`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, hash_map};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -116,6 +121,9 @@ pub struct Linker {
     /// index so a metrics scrape reads it without waiting for the index
     /// lock, which a batch holds while it scores a slice.
     committed_at: Arc<AtomicU64>,
+    /// How many forms the record cache holds, as of the last work on the
+    /// derived state: for metrics, which must not wait for the lock.
+    cached_forms: Arc<AtomicU64>,
     /// The folder of a private index ([`Linker::private`]), removed with
     /// the last clone.
     _private: Option<Arc<tempfile::TempDir>>,
@@ -144,6 +152,22 @@ impl Derived {
         if self.records.len() < self.room || self.records.contains_key(&form.key()) {
             self.records.insert(form.key(), form.clone());
         }
+    }
+
+    /// Keep the form of each of `page`'s records the cache lacks, while it
+    /// has room; how many it kept, and whether the cache is now full.
+    fn warm(&mut self, page: &[(i64, MerchantRecord)]) -> (usize, bool) {
+        let mut kept = 0;
+        for (pk, record) in page {
+            if self.records.len() >= self.room {
+                break;
+            }
+            if let hash_map::Entry::Vacant(slot) = self.records.entry(*pk as u64) {
+                slot.insert(Arc::new(fuzzy_record(*pk, record)));
+                kept += 1;
+            }
+        }
+        (kept, self.records.len() >= self.room)
     }
 
     /// Remove a record's document and form.
@@ -356,6 +380,7 @@ impl Linker {
         let committed_at = index.committed_sequence().ok().flatten().unwrap_or(0);
         Linker {
             committed_at: Arc::new(AtomicU64::new(committed_at)),
+            cached_forms: Arc::new(AtomicU64::new(0)),
             derived: Arc::new(Mutex::new(Derived {
                 index,
                 records: HashMap::new(),
@@ -385,12 +410,15 @@ impl Linker {
         F: FnOnce(&mut Derived) -> Result<T, LinkError> + Send + 'static,
     {
         let derived = self.derived.clone();
+        let cached_forms = self.cached_forms.clone();
         // The blocking thread logs under the request that asked.
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut derived = derived.lock().map_err(|_| LinkError::Poisoned)?;
-            work(&mut derived)
+            let done = work(&mut derived);
+            cached_forms.store(derived.records.len() as u64, Ordering::Relaxed);
+            done
         })
     }
 
@@ -560,6 +588,48 @@ impl Linker {
                 Ok(())
             })
             .await?;
+        }
+    }
+
+    /// How many comparable forms the record cache holds (see the module
+    /// documentation), as of the last work on the index.
+    pub fn cached_forms(&self) -> u64 {
+        self.cached_forms.load(Ordering::Relaxed)
+    }
+
+    /// Fill the record cache with the form of every current merchant it
+    /// lacks, a page at a time, until it has them all or is full; returns
+    /// how many forms it added.
+    ///
+    /// For a hub that starts on an index that is already current (a
+    /// restart): its cache is empty, and until batches fill it each
+    /// candidate is read back from the store and derived again inside the
+    /// batch's transaction. A 10,000-merchant batch onto 1,000,000 took
+    /// three times as long on a restarted hub as on the one that had
+    /// ingested them (docs/performance.md). `mhub serve` runs this in the
+    /// background once it listens.
+    ///
+    /// Each page is read and kept under the batch lock, after a catch-up:
+    /// no batch of this hub is between its writes and its commit meanwhile,
+    /// so a page holds the records the index holds, and a form the cache
+    /// already has is never older than the page's. A batch waits for one
+    /// page at most.
+    pub async fn warm_cache(&self, store: &Store) -> Result<usize, LinkError> {
+        let mut after = 0;
+        let mut kept = 0;
+        loop {
+            let mut progress = self.progress.lock().await;
+            self.catch_up_locked(store, &mut progress).await?;
+            let page = store.current_records_page(0, after, PAGE).await?;
+            let Some((last, _)) = page.last() else {
+                return Ok(kept);
+            };
+            after = *last;
+            let (added, full) = self.with(move |derived| Ok(derived.warm(&page))).await?;
+            kept += added;
+            if full {
+                return Ok(kept);
+            }
         }
     }
 

@@ -124,6 +124,7 @@ struct Inner {
     screening_duration: Histogram,
     feed_head_seq: Gauge,
     index_lag_batches: Gauge,
+    record_cache_forms: Gauge,
     pool_connections: Family<StateLabel, Gauge>,
     pool_max_connections: Gauge,
     http_requests: Family<RequestLabels, Counter>,
@@ -188,6 +189,12 @@ impl Metrics {
             "Stored batches this hub's candidate index has not caught up with yet",
             index_lag_batches.clone(),
         );
+        let record_cache_forms = Gauge::default();
+        registry.register(
+            "mhub_record_cache_forms",
+            "Comparable forms of stored merchants this hub keeps in memory for scoring; after a restart it climbs to the number of merchants (at most 2,000,000)",
+            record_cache_forms.clone(),
+        );
         let pool_connections = Family::<StateLabel, Gauge>::default();
         registry.register(
             "mhub_db_pool_connections",
@@ -225,6 +232,7 @@ impl Metrics {
             screening_duration,
             feed_head_seq,
             index_lag_batches,
+            record_cache_forms,
             pool_connections,
             pool_max_connections,
             http_requests,
@@ -301,6 +309,9 @@ impl Metrics {
         let lag = linker.lag(store).await?;
         metrics.feed_head_seq.set(feed_head);
         metrics.index_lag_batches.set(lag);
+        metrics
+            .record_cache_forms
+            .set(i64::try_from(linker.cached_forms()).unwrap_or(i64::MAX));
         self.set_pool(store.pool_status());
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &metrics.registry)?;

@@ -322,6 +322,9 @@ impl App {
             self.state.blacklist.clone(),
             self.state.sweep_interval,
         ));
+        // After a restart the record cache is empty; batches are served
+        // while it fills.
+        let warmer = tokio::spawn(warm_record_cache(self.state.linker.clone(), store.clone()));
         let timeouts = crate::serve::Timeouts {
             handshake: std::time::Duration::from_secs(self.state.server.handshake_timeout_secs),
             header_read: std::time::Duration::from_secs(self.state.server.header_read_timeout_secs),
@@ -337,8 +340,27 @@ impl App {
         )
         .await;
         sweeper.abort();
+        warmer.abort();
         store.close().await;
         audit.close().await;
+    }
+}
+
+/// Fill the linker's record cache from the store ([`Linker::warm_cache`]).
+/// A failure only leaves the cache to fill as batches come, so it is
+/// logged, not fatal.
+async fn warm_record_cache(linker: Linker, store: Store) {
+    let started = std::time::Instant::now();
+    match linker.warm_cache(&store).await {
+        Ok(forms) => tracing::info!(
+            forms,
+            seconds = started.elapsed().as_secs_f64(),
+            "record cache warmed"
+        ),
+        Err(error) => tracing::warn!(
+            %error,
+            "warming the record cache failed; batches read candidates from the store until they fill it"
+        ),
     }
 }
 

@@ -58,6 +58,26 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub database_url: SecretString,
+    running: Running,
+}
+
+/// A hub's serving task and the way to stop it ([`TestApp::restart`]).
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+}
+
+/// Serve `app` in the background until told to stop. Dropping the sender
+/// (the test's end) does not stop it: a test that moves its `TestApp`
+/// keeps its hub.
+fn run(app: App) -> Running {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until_stopped(async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    Running { stop, served }
 }
 
 async fn fresh_postgres_database() -> String {
@@ -143,13 +163,13 @@ pub async fn spawn_app_tuned(backend: Backend, tune: impl FnOnce(&mut Settings))
         .expect("a fresh store gets an admin key")
         .key
         .clone();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
         admin_key,
         client: purposeful_client(),
         data_dir,
         database_url,
+        running: run(app),
     }
 }
 
@@ -175,17 +195,47 @@ pub async fn spawn_second_hub(first: &TestApp) -> TestApp {
     };
     let app = App::build(settings).await.expect("second hub builds");
     let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
         admin_key: first.admin_key.clone(),
         client: purposeful_client(),
         data_dir,
         database_url: first.database_url.clone(),
+        running: run(app),
     }
 }
 
 impl TestApp {
+    /// Stop the hub (as SIGTERM does) and start it again on the same data
+    /// directory and database, with default settings, on a new port.
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            admin_key,
+            client,
+            data_dir,
+            database_url,
+            running,
+            ..
+        } = self;
+        running.stop.send(()).expect("the hub is still serving");
+        running.served.await.expect("the hub stopped cleanly");
+        let settings = Settings {
+            data_dir: data_dir.path().to_owned(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: Some(database_url.clone()),
+            ..Settings::default()
+        };
+        let app = App::build(settings).await.expect("the hub starts again");
+        TestApp {
+            address: format!("http://{}", app.local_addr()),
+            admin_key,
+            client,
+            data_dir,
+            database_url,
+            running: run(app),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

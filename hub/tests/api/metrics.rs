@@ -337,3 +337,38 @@ async fn each_hub_on_one_postgres_reports_its_own_index_lag_metrics() {
     assert_eq!(lag(&scrape(&second, &scraper).await), 0.0);
     assert_eq!(lag(&scrape(&first, &scraper).await), 1.0);
 }
+
+/// A restarted hub finds its candidate index current and its record cache
+/// empty; it fills the cache from the store in the background, so that its
+/// batches do not read each candidate back from the store.
+async fn a_restarted_hub_fills_its_record_cache_in_the_background(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let scraper = app.create_key("metrics", None).await;
+    let mut stored = 0.0;
+    for acquirer in ["ACQ01", "ACQ02"] {
+        let key = app.create_key("acquirer", Some(acquirer)).await;
+        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
+        assert_eq!(status, StatusCode::CREATED, "{result}");
+        stored += result["created"].as_f64().unwrap();
+    }
+    assert!(stored > 100.0, "{stored}");
+    let forms = |samples: &Samples| sample(samples, "mhub_record_cache_forms");
+    // The hub that ingested them keeps the form of each.
+    assert_eq!(forms(&scrape(&app, &scraper).await), stored);
+
+    let app = app.restart().await;
+    let started = std::time::Instant::now();
+    loop {
+        let now = forms(&scrape(&app, &scraper).await);
+        if now == stored {
+            break;
+        }
+        assert!(now < stored, "{now} forms of {stored} merchants");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{now} of {stored} forms a minute after the restart"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+both_backends!(a_restarted_hub_fills_its_record_cache_in_the_background);
