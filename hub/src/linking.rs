@@ -149,9 +149,14 @@ impl Derived {
     /// Keep a form in the cache, replacing an older one of its key, while
     /// the cache has room.
     fn keep(&mut self, form: &Arc<FuzzyRecord>) {
-        if self.records.len() < self.room || self.records.contains_key(&form.key()) {
+        if !self.full() || self.records.contains_key(&form.key()) {
             self.records.insert(form.key(), form.clone());
         }
+    }
+
+    /// Whether the cache holds as many forms as its room allows.
+    fn full(&self) -> bool {
+        self.records.len() >= self.room
     }
 
     /// Keep the form of each of `page`'s records the cache lacks, while it
@@ -159,7 +164,7 @@ impl Derived {
     fn warm(&mut self, page: &[(i64, MerchantRecord)]) -> (usize, bool) {
         let mut kept = 0;
         for (pk, record) in page {
-            if self.records.len() >= self.room {
+            if self.full() {
                 break;
             }
             if let hash_map::Entry::Vacant(slot) = self.records.entry(*pk as u64) {
@@ -167,7 +172,7 @@ impl Derived {
                 kept += 1;
             }
         }
-        (kept, self.records.len() >= self.room)
+        (kept, self.full())
     }
 
     /// Remove a record's document and form.
@@ -326,6 +331,35 @@ impl Progress {
         if let Some(abandoned) = self.running.take() {
             let _ = abandoned.job.await;
         }
+    }
+}
+
+/// The current records of the merchants a batch after `since` wrote (0:
+/// every merchant), read a page of [`PAGE`] at a time in key order, each
+/// page starting after the last key of the one before.
+struct RecordPages {
+    since: i64,
+    after: i64,
+}
+
+impl RecordPages {
+    fn written_after(since: i64) -> RecordPages {
+        RecordPages { since, after: 0 }
+    }
+
+    /// The next page, or `None` past the last record.
+    async fn next(
+        &mut self,
+        store: &Store,
+    ) -> Result<Option<Vec<(i64, MerchantRecord)>>, StoreError> {
+        let page = store
+            .current_records_page(self.since, self.after, PAGE)
+            .await?;
+        let Some((last, _)) = page.last() else {
+            return Ok(None);
+        };
+        self.after = *last;
+        Ok(Some(page))
     }
 }
 
@@ -571,14 +605,9 @@ impl Linker {
         since: i64,
         mut each_page: impl FnMut(&[(i64, MerchantRecord)]) + Send,
     ) -> Result<usize, LinkError> {
-        let mut after = 0;
+        let mut pages = RecordPages::written_after(since);
         let mut indexed = 0;
-        loop {
-            let page = store.current_records_page(since, after, PAGE).await?;
-            let Some((last, _)) = page.last() else {
-                return Ok(indexed);
-            };
-            after = *last;
+        while let Some(page) = pages.next(store).await? {
             indexed += page.len();
             each_page(&page);
             self.with(move |derived| {
@@ -589,6 +618,7 @@ impl Linker {
             })
             .await?;
         }
+        Ok(indexed)
     }
 
     /// How many comparable forms the record cache holds (see the module
@@ -615,16 +645,14 @@ impl Linker {
     /// already has is never older than the page's. A batch waits for one
     /// page at most.
     pub async fn warm_cache(&self, store: &Store) -> Result<usize, LinkError> {
-        let mut after = 0;
+        let mut pages = RecordPages::written_after(0);
         let mut kept = 0;
         loop {
             let mut progress = self.progress.lock().await;
             self.catch_up_locked(store, &mut progress).await?;
-            let page = store.current_records_page(0, after, PAGE).await?;
-            let Some((last, _)) = page.last() else {
+            let Some(page) = pages.next(store).await? else {
                 return Ok(kept);
             };
-            after = *last;
             let (added, full) = self.with(move |derived| Ok(derived.warm(&page))).await?;
             kept += added;
             if full {
@@ -709,19 +737,15 @@ impl Linker {
         }
         // Past the cache's room: the rest, in key order from the store.
         let cached: std::collections::HashSet<u64> = by_area.into_iter().collect();
-        let mut after = 0;
-        loop {
-            let page = store.current_records_page(0, after, PAGE).await?;
-            let Some((last_pk, _)) = page.last() else {
-                return Ok(linked(links));
-            };
-            after = *last_pk;
+        let mut pages = RecordPages::written_after(0);
+        while let Some(page) = pages.next(store).await? {
             let rest: Vec<_> = page
                 .into_iter()
                 .filter(|(pk, _)| !cached.contains(&(*pk as u64)))
                 .collect();
             links += self.link_stored(store, tx, Pending::Indexed(rest)).await?;
         }
+        Ok(linked(links))
     }
 
     /// Link records already in the index, writing their links in `tx`;
