@@ -128,6 +128,17 @@ pub fn purposeful_client() -> reqwest::Client {
         .expect("a client with a default header builds")
 }
 
+/// A hub's default settings on `data_dir` and `database_url`, listening on
+/// a random port.
+pub fn settings(data_dir: &std::path::Path, database_url: &SecretString) -> Settings {
+    Settings {
+        data_dir: data_dir.to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: Some(database_url.clone()),
+        ..Settings::default()
+    }
+}
+
 /// Start a hub with default limits.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, Limits::default()).await
@@ -149,12 +160,7 @@ pub async fn spawn_app_tuned(backend: Backend, tune: impl FnOnce(&mut Settings))
     let database_url = database_url.unwrap_or_else(|| {
         SecretString::from(hub::data_dir::DataDir::new(data_dir.path()).sqlite_url())
     });
-    let mut settings = Settings {
-        data_dir: data_dir.path().to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: Some(database_url.clone()),
-        ..Settings::default()
-    };
+    let mut settings = settings(data_dir.path(), &database_url);
     tune(&mut settings);
     let app = App::build(settings).await.expect("hub builds");
     let address = format!("http://{}", app.local_addr());
@@ -187,12 +193,7 @@ pub async fn spawn_second_hub(first: &TestApp) -> TestApp {
         )
         .unwrap();
     }
-    let settings = Settings {
-        data_dir: data_dir.path().to_owned(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: Some(first.database_url.clone()),
-        ..Settings::default()
-    };
+    let settings = settings(data_dir.path(), &first.database_url);
     let app = App::build(settings).await.expect("second hub builds");
     let address = format!("http://{}", app.local_addr());
     TestApp {
@@ -219,12 +220,7 @@ impl TestApp {
         } = self;
         running.stop.send(()).expect("the hub is still serving");
         running.served.await.expect("the hub stopped cleanly");
-        let settings = Settings {
-            data_dir: data_dir.path().to_owned(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: Some(database_url.clone()),
-            ..Settings::default()
-        };
+        let settings = settings(data_dir.path(), &database_url);
         let app = App::build(settings).await.expect("the hub starts again");
         TestApp {
             address: format!("http://{}", app.local_addr()),
@@ -453,6 +449,21 @@ pub fn error_codes(result: &Value) -> Vec<String> {
         .iter()
         .map(|e| e["code"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Upload the sample batches of `acquirers`, each under its own key; their
+/// batch results.
+pub async fn upload_samples(app: &TestApp, acquirers: &[&str]) -> Vec<Value> {
+    let mut results = Vec::new();
+    for acquirer in acquirers {
+        let key = app.create_key("acquirer", Some(acquirer)).await;
+        let (status, result) = app
+            .upload(&key, "application/zip", sample_batch(acquirer))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{result}");
+        results.push(result);
+    }
+    results
 }
 
 /// A sample batch (`samples/<acquirer>/`) as the zip `mhub upload` sends:

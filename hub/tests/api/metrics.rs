@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{
     Backend, TestApp, jsonl, merchant, postgres_available, resident_id, sample_batch, spawn_app,
-    spawn_second_hub,
+    spawn_second_hub, upload_samples,
 };
 
 const ZIP: &str = "application/zip";
@@ -344,13 +344,11 @@ async fn each_hub_on_one_postgres_reports_its_own_index_lag_metrics() {
 async fn a_restarted_hub_fills_its_record_cache_in_the_background(backend: Backend) {
     let app = spawn_app(backend).await;
     let scraper = app.create_key("metrics", None).await;
-    let mut stored = 0.0;
-    for acquirer in ["ACQ01", "ACQ02"] {
-        let key = app.create_key("acquirer", Some(acquirer)).await;
-        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
-        assert_eq!(status, StatusCode::CREATED, "{result}");
-        stored += result["created"].as_f64().unwrap();
-    }
+    let stored: f64 = upload_samples(&app, &["ACQ01", "ACQ02"])
+        .await
+        .iter()
+        .map(|result| result["created"].as_f64().unwrap())
+        .sum();
     assert!(stored > 100.0, "{stored}");
     let forms = |samples: &Samples| sample(samples, "mhub_record_cache_forms");
     // The hub that ingested them keeps the form of each.

@@ -7,26 +7,11 @@
 use std::collections::BTreeSet;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, member_ids, sample_batch, spawn_app};
-
-const ZIP: &str = "application/zip";
-
-/// Upload the sample batches of `acquirers`, each under its own key.
-async fn upload_samples(app: &TestApp, acquirers: &[&str]) {
-    for acquirer in acquirers {
-        let key = app.create_key("acquirer", Some(acquirer)).await;
-        let (status, result) = app.upload(&key, ZIP, sample_batch(acquirer)).await;
-        assert_eq!(status, 201, "{result}");
-    }
-}
+use crate::helpers::{Backend, TestApp, member_ids, settings, spawn_app, upload_samples};
 
 /// The state `mhub reindex` opens beside the serving hub.
 async fn open_beside(app: &TestApp) -> hub::AppState {
-    let settings = hub::Settings {
-        data_dir: app.data_dir.path().to_owned(),
-        database_url: Some(app.database_url.clone()),
-        ..hub::Settings::default()
-    };
+    let settings = settings(app.data_dir.path(), &app.database_url);
     let (state, _) = hub::startup::open(&settings, hub::startup::Access::Beside)
         .await
         .unwrap();
