@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::in_list::rows_in;
+use super::in_list::{rows_by_chunk, rows_in};
+use super::token_index::{
+    ACCOUNT, CONTACT_PHONE, KeyColumn, LEGAL_REP_ID, LEGAL_REP_PHONE, SN_KEY, USCC, lookup, prefix,
+};
 use super::{Store, StoreError, WriteTx};
 
 /// A merchant as detection sees it: identity and the tokens that tie it.
@@ -203,20 +206,27 @@ pub enum SharedValue<'a> {
 
 impl SharedValue<'_> {
     /// The query listing the merchants that share this value, and its one parameter.
-    fn query(&self) -> (String, &str) {
+    pub(super) fn query(&self) -> (String, &str) {
         let (condition, bind) = match *self {
-            SharedValue::LegalRep(token) => ("m.legal_rep_id_token = $1", token),
+            SharedValue::LegalRep(token) => (LEGAL_REP_ID.equals("$1"), token),
             SharedValue::Phone(token) => (
-                "(m.legal_rep_phone_token = $1 OR m.contact_phone_token = $1)",
+                format!(
+                    "({} OR {})",
+                    LEGAL_REP_PHONE.equals("$1"),
+                    CONTACT_PHONE.equals("$1")
+                ),
                 token,
             ),
-            SharedValue::Account(token) => ("m.account_token = $1", token),
+            SharedValue::Account(token) => (ACCOUNT.equals("$1"), token),
             SharedValue::TerminalSn(key) => (
-                "m.id IN (SELECT t.merchant_pk FROM terminals t WHERE t.sn_key = $1)",
+                format!(
+                    "m.id IN (SELECT t.merchant_pk FROM terminals t WHERE {})",
+                    SN_KEY.equals("$1")
+                ),
                 key,
             ),
-            SharedValue::Uscc(uscc) => ("m.uscc = $1", uscc),
-            SharedValue::MerchantId(id) => ("m.merchant_id = $1", id),
+            SharedValue::Uscc(uscc) => (USCC.equals("$1"), uscc),
+            SharedValue::MerchantId(id) => ("m.merchant_id = $1".to_owned(), id),
         };
         (
             format!(
@@ -249,34 +259,45 @@ impl SharedKind {
     /// phone that one merchant gives as both its legal-rep and its contact
     /// phone is not shared: most merchants give their own phone twice, and
     /// counting it twice made nearly every phone a group to read.
-    fn count_statement(self, n: usize) -> (String, usize) {
-        let marks = super::in_list::marks(n);
-        let by_column = |column: &str| {
-            format!(
-                "SELECT {column} AS shared, COUNT(*) AS n FROM merchants \
-                 WHERE {column} IN ({marks}) GROUP BY {column}"
+    pub(super) fn count_statement(self, n: usize) -> (String, usize) {
+        let by_column = |column: KeyColumn| {
+            let (holds, times) = column.holds_any(n);
+            let name = column.name();
+            (
+                format!(
+                    "SELECT {name} AS shared, COUNT(*) AS n FROM merchants m \
+                     WHERE {holds} GROUP BY {name}"
+                ),
+                times,
             )
         };
         match self {
-            SharedKind::LegalRep => (by_column("legal_rep_id_token"), 1),
-            SharedKind::Phone => (
-                format!(
-                    "SELECT p.shared, COUNT(DISTINCT p.id) AS n FROM (\
-                     SELECT id, legal_rep_phone_token AS shared FROM merchants \
-                     WHERE legal_rep_phone_token IN ({marks}) \
-                     UNION ALL SELECT id, contact_phone_token FROM merchants \
-                     WHERE contact_phone_token IN ({marks})) p GROUP BY p.shared"
-                ),
-                2,
-            ),
-            SharedKind::Account => (by_column("account_token"), 1),
-            SharedKind::TerminalSn => (
-                format!(
-                    "SELECT sn_key AS shared, COUNT(DISTINCT merchant_pk) AS n FROM terminals \
-                     WHERE sn_key IN ({marks}) GROUP BY sn_key"
-                ),
-                1,
-            ),
+            SharedKind::LegalRep => by_column(LEGAL_REP_ID),
+            SharedKind::Phone => {
+                let (legal_rep, first) = LEGAL_REP_PHONE.holds_any(n);
+                let (contact, second) = CONTACT_PHONE.holds_any(n);
+                (
+                    format!(
+                        "SELECT p.shared, COUNT(DISTINCT p.id) AS n FROM (\
+                         SELECT m.id, m.legal_rep_phone_token AS shared FROM merchants m \
+                         WHERE {legal_rep} \
+                         UNION ALL SELECT m.id, m.contact_phone_token FROM merchants m \
+                         WHERE {contact}) p GROUP BY p.shared"
+                    ),
+                    first + second,
+                )
+            }
+            SharedKind::Account => by_column(ACCOUNT),
+            SharedKind::TerminalSn => {
+                let (holds, times) = SN_KEY.holds_any(n);
+                (
+                    format!(
+                        "SELECT t.sn_key AS shared, COUNT(DISTINCT t.merchant_pk) AS n \
+                         FROM terminals t WHERE {holds} GROUP BY t.sn_key"
+                    ),
+                    times,
+                )
+            }
         }
     }
 
@@ -284,28 +305,36 @@ impl SharedKind {
     /// more merchants hold, counted as [`count_statement`](Self::count_statement)
     /// counts, in column `shared`.
     ///
-    /// Each reads only the value's own index (a covering scan): asking for
-    /// a masked form here too made SQLite visit a million table rows in
-    /// index order, about 3 s a kind at 1,000,000 merchants, where the
-    /// index alone takes 0.3 s.
-    fn shared_values(self) -> &'static str {
+    /// A token kind is counted in two steps: first the token prefixes two
+    /// or more merchants hold, a scan of the prefix index alone (asking
+    /// for anything the index does not hold made SQLite visit a million
+    /// table rows in index order, about 3 s a kind at 1,000,000 merchants,
+    /// where the index alone takes 0.3 s), then the whole tokens of the
+    /// few merchants holding those prefixes (see `token_index.rs`).
+    fn shared_values(self) -> String {
         match self {
-            SharedKind::LegalRep => {
-                "SELECT legal_rep_id_token AS shared FROM merchants \
-                 GROUP BY legal_rep_id_token HAVING COUNT(*) >= 2"
-            }
+            SharedKind::LegalRep => shared_tokens(LEGAL_REP_ID),
             SharedKind::Phone => {
-                "SELECT p.shared FROM (\
-                 SELECT id, legal_rep_phone_token AS shared \
-                 FROM merchants WHERE legal_rep_phone_token IS NOT NULL \
-                 UNION ALL SELECT id, contact_phone_token \
-                 FROM merchants WHERE contact_phone_token IS NOT NULL) p \
-                 GROUP BY p.shared HAVING COUNT(DISTINCT p.id) >= 2"
+                let (legal_rep, contact) =
+                    (prefix(LEGAL_REP_PHONE.name()), prefix(CONTACT_PHONE.name()));
+                let shared_prefixes = format!(
+                    "SELECT q.prefix FROM (\
+                     SELECT m.id, {legal_rep} AS prefix FROM merchants m \
+                     WHERE {legal_rep} IS NOT NULL \
+                     UNION ALL SELECT m.id, {contact} FROM merchants m \
+                     WHERE {contact} IS NOT NULL) q \
+                     GROUP BY q.prefix HAVING COUNT(DISTINCT q.id) >= 2"
+                );
+                format!(
+                    "SELECT p.shared FROM (\
+                     SELECT m.id, m.legal_rep_phone_token AS shared FROM merchants m \
+                     WHERE {legal_rep} IN ({shared_prefixes}) \
+                     UNION ALL SELECT m.id, m.contact_phone_token FROM merchants m \
+                     WHERE {contact} IN ({shared_prefixes})) p \
+                     GROUP BY p.shared HAVING COUNT(DISTINCT p.id) >= 2"
+                )
             }
-            SharedKind::Account => {
-                "SELECT account_token AS shared FROM merchants \
-                 GROUP BY account_token HAVING COUNT(*) >= 2"
-            }
+            SharedKind::Account => shared_tokens(ACCOUNT),
             // Two terminal rows of one SN are most often two merchants'; the
             // few that are one merchant's two terminals are counted again
             // by merchant.
@@ -314,6 +343,7 @@ impl SharedKind {
                  WHERE sn_key IS NOT NULL GROUP BY sn_key HAVING COUNT(*) >= 2) s \
                  WHERE (SELECT COUNT(DISTINCT t.merchant_pk) FROM terminals t \
                  WHERE t.sn_key = s.shared) >= 2"
+                    .to_owned()
             }
         }
     }
@@ -322,23 +352,22 @@ impl SharedKind {
     /// form in `masked` (an SN's match key is not secret: it is its own
     /// masked form), read for the shared values only. A token's masked
     /// form is a function of the value, so any holder's will do.
-    fn held_by_several(self) -> String {
+    pub(super) fn held_by_several(self) -> String {
+        let masked_by = |masked: &str, column: KeyColumn| {
+            format!(
+                "(SELECT m.{masked} FROM merchants m WHERE {} LIMIT 1)",
+                column.equals("s.shared")
+            )
+        };
         let masked = match self {
-            SharedKind::LegalRep => {
-                "(SELECT m.legal_rep_id_masked FROM merchants m \
-                 WHERE m.legal_rep_id_token = s.shared LIMIT 1)"
-            }
-            SharedKind::Phone => {
-                "COALESCE((SELECT m.legal_rep_phone_masked FROM merchants m \
-                 WHERE m.legal_rep_phone_token = s.shared LIMIT 1), \
-                 (SELECT m.contact_phone_masked FROM merchants m \
-                 WHERE m.contact_phone_token = s.shared LIMIT 1))"
-            }
-            SharedKind::Account => {
-                "(SELECT m.account_masked FROM merchants m \
-                 WHERE m.account_token = s.shared LIMIT 1)"
-            }
-            SharedKind::TerminalSn => "s.shared",
+            SharedKind::LegalRep => masked_by("legal_rep_id_masked", LEGAL_REP_ID),
+            SharedKind::Phone => format!(
+                "COALESCE({}, {})",
+                masked_by("legal_rep_phone_masked", LEGAL_REP_PHONE),
+                masked_by("contact_phone_masked", CONTACT_PHONE)
+            ),
+            SharedKind::Account => masked_by("account_masked", ACCOUNT),
+            SharedKind::TerminalSn => "s.shared".to_owned(),
         };
         format!(
             "SELECT s.shared, {masked} AS masked FROM ({}) s",
@@ -346,27 +375,68 @@ impl SharedKind {
         )
     }
 
-    /// The statements (each ending in `IN (`) whose rows are the merchants
-    /// sharing a value of this kind, the value in column `shared`.
-    fn prefixes(self) -> Vec<String> {
-        let by_column = |column: &str| {
-            format!(
-                "SELECT m.{column} AS shared, {MEMBER_COLUMNS} FROM merchants m WHERE m.{column} IN ("
+    /// The statements whose rows are the merchants sharing a value of this
+    /// kind, the value in column `shared`, each without its `WHERE` and
+    /// with the column it finds merchants by.
+    pub(super) fn lookups(self) -> Vec<(String, KeyColumn)> {
+        let by_column = |column: KeyColumn| {
+            (
+                format!(
+                    "SELECT {} AS shared, {MEMBER_COLUMNS} FROM merchants m",
+                    column.name()
+                ),
+                column,
             )
         };
         match self {
-            SharedKind::LegalRep => vec![by_column("legal_rep_id_token")],
-            SharedKind::Phone => vec![
-                by_column("legal_rep_phone_token"),
-                by_column("contact_phone_token"),
-            ],
-            SharedKind::Account => vec![by_column("account_token")],
-            SharedKind::TerminalSn => vec![format!(
-                "SELECT DISTINCT t.sn_key AS shared, {MEMBER_COLUMNS} FROM terminals t \
-                 JOIN merchants m ON m.id = t.merchant_pk WHERE t.sn_key IN ("
+            SharedKind::LegalRep => vec![by_column(LEGAL_REP_ID)],
+            SharedKind::Phone => vec![by_column(LEGAL_REP_PHONE), by_column(CONTACT_PHONE)],
+            SharedKind::Account => vec![by_column(ACCOUNT)],
+            SharedKind::TerminalSn => vec![(
+                format!(
+                    "SELECT DISTINCT t.sn_key AS shared, {MEMBER_COLUMNS} FROM terminals t \
+                     JOIN merchants m ON m.id = t.merchant_pk"
+                ),
+                SN_KEY,
             )],
         }
     }
+}
+
+/// The statement of [`WriteTx::members_that_may_tie`].
+pub(super) fn members_that_may_tie() -> String {
+    let shared = SharedKind::shared_values;
+    format!(
+        "WITH reps AS ({reps}), phones AS ({phones}), accounts AS ({accounts}) \
+         SELECT {MEMBER_COLUMNS} FROM merchants m \
+         WHERE {rep_held} OR {phone_held} \
+         OR (m.account_kind = 'card' AND {account_held}) \
+         OR m.id IN (SELECT left_pk FROM match_links UNION SELECT right_pk FROM match_links) \
+         ORDER BY m.id",
+        reps = shared(SharedKind::LegalRep),
+        phones = shared(SharedKind::Phone),
+        accounts = shared(SharedKind::Account),
+        rep_held = LEGAL_REP_ID.in_set("reps"),
+        phone_held = LEGAL_REP_PHONE.in_set("phones"),
+        account_held = ACCOUNT.in_set("accounts"),
+    )
+}
+
+/// Every token of `column` that two or more merchants hold, in column
+/// `shared`: the prefixes held more than once, then the whole tokens of
+/// their holders.
+///
+/// The prefixes are materialised first because SQLite reads an indexed
+/// expression from its index in a plain scan but not in an aggregate: a
+/// `GROUP BY` straight over the table would visit every merchant's row.
+fn shared_tokens(column: KeyColumn) -> String {
+    let (name, prefix) = (column.name(), prefix(column.name()));
+    format!(
+        "SELECT {name} AS shared FROM merchants m WHERE {prefix} IN (\
+         WITH q AS MATERIALIZED (SELECT {prefix} AS prefix FROM merchants m) \
+         SELECT prefix FROM q GROUP BY prefix HAVING COUNT(*) >= 2) \
+         GROUP BY {name} HAVING COUNT(*) >= 2"
+    )
 }
 
 /// The merchants sharing each value, each group in acquirer and merchant
@@ -375,8 +445,9 @@ pub type Groups = std::collections::HashMap<String, Vec<MemberRow>>;
 
 impl WriteTx {
     /// Which of `values` (of one kind) two or more merchants hold: counting
-    /// is an index-only scan answered by a few rows, so detection reads the
-    /// members of shared values only.
+    /// reads a few entries of the value's index and the rows they point to
+    /// (most values are one merchant's), so detection reads the members of
+    /// shared values only.
     pub async fn shared_among(
         &mut self,
         kind: SharedKind,
@@ -384,19 +455,11 @@ impl WriteTx {
     ) -> Result<Vec<String>, StoreError> {
         let mut shared = Vec::new();
         let (conn, backend) = self.conn_for_lists();
-        for chunk in values.chunks(super::in_list::CHUNK) {
-            let (sql, times) = kind.count_statement(chunk.len());
-            let mut query = sqlx::query(super::in_list::for_backend(&sql, backend));
-            for _ in 0..times {
-                for value in chunk {
-                    query = query.bind(value.clone());
-                }
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                let n: i64 = row.try_get("n")?;
-                if n >= 2 {
-                    shared.push(row.try_get::<String, _>("shared")?);
-                }
+        let statement = |n| kind.count_statement(n);
+        for row in rows_by_chunk(conn, backend, statement, &[], values).await? {
+            let n: i64 = row.try_get("n")?;
+            if n >= 2 {
+                shared.push(row.try_get::<String, _>("shared")?);
             }
         }
         shared.sort();
@@ -431,19 +494,7 @@ impl WriteTx {
     /// (in this transaction). A merchant with none of these is a cluster of
     /// one.
     pub async fn members_that_may_tie(&mut self) -> Result<Vec<MemberRow>, StoreError> {
-        let shared = SharedKind::shared_values;
-        let sql = format!(
-            "SELECT {MEMBER_COLUMNS} FROM merchants m \
-             WHERE m.legal_rep_id_token IN ({reps}) \
-             OR m.legal_rep_phone_token IN ({phones}) \
-             OR (m.account_kind = 'card' AND m.account_token IN ({accounts})) \
-             OR m.id IN (SELECT left_pk FROM match_links UNION SELECT right_pk FROM match_links) \
-             ORDER BY m.id",
-            reps = shared(SharedKind::LegalRep),
-            phones = shared(SharedKind::Phone),
-            accounts = shared(SharedKind::Account),
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(members_that_may_tie()))
             .fetch_all(self.conn())
             .await?;
         Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
@@ -459,9 +510,10 @@ impl WriteTx {
         values: &[String],
     ) -> Result<Groups, StoreError> {
         let mut groups = Groups::new();
-        for prefix in kind.prefixes() {
+        for (select, column) in kind.lookups() {
             let (conn, backend) = self.conn_for_lists();
-            for row in rows_in(conn, backend, &prefix, &[], values).await? {
+            let statement = |n| lookup(&select, column, n);
+            for row in rows_by_chunk(conn, backend, statement, &[], values).await? {
                 let shared: String = row.try_get("shared")?;
                 let member = member_row(&row)?;
                 let group = groups.entry(shared).or_default();

@@ -3,7 +3,10 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::in_list::{MAX_INSERT_PARAMS, for_backend, marks, rows, rows_in};
+use super::in_list::{MAX_INSERT_PARAMS, for_backend, rows, rows_by_chunk, rows_in};
+use super::token_index::{
+    ACCOUNT, CONTACT_PHONE, KeyColumn, LEGAL_REP_ID, LEGAL_REP_PHONE, SN_KEY, USCC, lookup,
+};
 use super::{Backend, Store, StoreError, WriteTx};
 
 /// A stored blacklist entry.
@@ -433,23 +436,20 @@ impl WriteTx {
     ) -> Result<Vec<i64>, StoreError> {
         let (conn, backend) = self.conn_for_lists();
         let mut pks = Vec::new();
-        let by = |column: &str| format!("SELECT m.id FROM merchants m WHERE m.{column} IN (");
-        let lists: [(String, &[String]); 6] = [
-            (by("uscc"), &ids.usccs),
-            (by("legal_rep_id_token"), &ids.person_ids),
-            (by("legal_rep_phone_token"), &ids.phones),
-            (by("contact_phone_token"), &ids.phones),
-            (by("account_token"), &ids.accounts),
-            (
-                "SELECT t.merchant_pk AS id FROM terminals t WHERE t.sn_key IN (".to_owned(),
-                &ids.sn_keys,
-            ),
+        let values: [&[String]; 6] = [
+            &ids.usccs,
+            &ids.person_ids,
+            &ids.phones,
+            &ids.phones,
+            &ids.accounts,
+            &ids.sn_keys,
         ];
-        for (sql, values) in lists {
+        for ((select, column), values) in IDENTIFIER_LOOKUPS.into_iter().zip(values) {
             if values.is_empty() {
                 continue;
             }
-            for row in rows_in(&mut *conn, backend, &sql, &[], values).await? {
+            let statement = |n| lookup(select, column, n);
+            for row in rows_by_chunk(&mut *conn, backend, statement, &[], values).await? {
                 pks.push(row.try_get::<i64, _>("id")?);
             }
         }
@@ -617,31 +617,7 @@ impl Store {
     pub async fn presence(&self, field: &str, values: &[String]) -> Result<(i64, i64), StoreError> {
         let n = values.len().min(100);
         let values = &values[..n];
-        let list = marks(n);
-        let (condition, repeat) = match field {
-            "legal_rep_id_token" | "uscc" | "account_token" => {
-                (format!("m.{field} IN ({list})"), 1)
-            }
-            "phone" => (
-                format!("m.legal_rep_phone_token IN ({list}) OR m.contact_phone_token IN ({list})"),
-                2,
-            ),
-            "sn_key" => (
-                format!(
-                    "m.id IN (SELECT t.merchant_pk FROM terminals t WHERE t.sn_key IN ({list}))"
-                ),
-                1,
-            ),
-            other => {
-                return Err(StoreError::Vocabulary(format!(
-                    "no presence query for {other}"
-                )));
-            }
-        };
-        let sql = format!(
-            "SELECT COUNT(*) AS merchants, COUNT(DISTINCT m.acquirer) AS acquirers \
-             FROM merchants m WHERE {condition}"
-        );
+        let (sql, repeat) = presence_statement(field, n)?;
         let mut query = sqlx::query(for_backend(&sql, self.backend));
         for _ in 0..repeat {
             for value in values {
@@ -651,4 +627,48 @@ impl Store {
         let row = query.fetch_one(&self.pool).await?;
         Ok((row.try_get("merchants")?, row.try_get("acquirers")?))
     }
+}
+
+/// Where retro screening looks for each of its [`Identifiers`]' lists, in
+/// the order `merchants_with_identifiers` lists them: the `SELECT` of the
+/// holders' store keys (as `id`) and the column they hold them in.
+pub(super) const IDENTIFIER_LOOKUPS: [(&str, KeyColumn); 6] = [
+    ("SELECT m.id FROM merchants m", USCC),
+    ("SELECT m.id FROM merchants m", LEGAL_REP_ID),
+    ("SELECT m.id FROM merchants m", LEGAL_REP_PHONE),
+    ("SELECT m.id FROM merchants m", CONTACT_PHONE),
+    ("SELECT m.id FROM merchants m", ACCOUNT),
+    ("SELECT t.merchant_pk AS id FROM terminals t", SN_KEY),
+];
+
+/// The statement of [`Store::presence`] for `n` values of `field`, and how
+/// many times over the values are bound.
+pub(super) fn presence_statement(field: &str, n: usize) -> Result<(String, usize), StoreError> {
+    let (condition, repeat) = match field {
+        "legal_rep_id_token" => LEGAL_REP_ID.holds_any(n),
+        "uscc" => USCC.holds_any(n),
+        "account_token" => ACCOUNT.holds_any(n),
+        "phone" => {
+            let (legal_rep, first) = LEGAL_REP_PHONE.holds_any(n);
+            let (contact, second) = CONTACT_PHONE.holds_any(n);
+            (format!("{legal_rep} OR {contact}"), first + second)
+        }
+        "sn_key" => {
+            let (holds, times) = SN_KEY.holds_any(n);
+            (
+                format!("m.id IN (SELECT t.merchant_pk FROM terminals t WHERE {holds})"),
+                times,
+            )
+        }
+        other => {
+            return Err(StoreError::Vocabulary(format!(
+                "no presence query for {other}"
+            )));
+        }
+    };
+    let sql = format!(
+        "SELECT COUNT(*) AS merchants, COUNT(DISTINCT m.acquirer) AS acquirers \
+             FROM merchants m WHERE {condition}"
+    );
+    Ok((sql, repeat))
 }

@@ -78,15 +78,34 @@ pub(super) async fn rows_in<T>(
 where
     T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Clone + Send + Sync,
 {
+    let statement = |n| (format!("{prefix}{})", marks(n)), 1);
+    rows_by_chunk(conn, backend, statement, fixed, keys).await
+}
+
+/// The rows of `statement(n)` for each chunk of `n` of `keys`: the
+/// statement names how many times over it binds the chunk, and its `?` are
+/// bound to `fixed`, then the chunk's keys that many times.
+pub(super) async fn rows_by_chunk<T>(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    statement: impl Fn(usize) -> (String, usize),
+    fixed: &[&str],
+    keys: &[T],
+) -> Result<Vec<AnyRow>, StoreError>
+where
+    T: for<'q> sqlx::Encode<'q, Any> + sqlx::Type<Any> + Clone + Send + Sync,
+{
     let mut out = Vec::new();
     for chunk in keys.chunks(CHUNK) {
-        let sql = format!("{prefix}{})", marks(chunk.len()));
+        let (sql, times) = statement(chunk.len());
         let mut query = sqlx::query(for_backend(&sql, backend));
         for value in fixed {
             query = query.bind(*value);
         }
-        for key in chunk {
-            query = query.bind(key.clone());
+        for _ in 0..times {
+            for key in chunk {
+                query = query.bind(key.clone());
+            }
         }
         out.extend(query.fetch_all(&mut *conn).await?);
     }

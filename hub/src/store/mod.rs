@@ -24,6 +24,7 @@ mod links;
 mod merchants;
 mod photos;
 mod terminals;
+mod token_index;
 mod token_key;
 
 use std::sync::Arc;
@@ -184,6 +185,16 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 "token key",
                 include_str!("../../../migrations/sqlite/0008_token_key.sql"),
             ),
+            (
+                9,
+                "token prefix indexes",
+                include_str!("../../../migrations/sqlite/0009_token_prefix_indexes.sql"),
+            ),
+            (
+                10,
+                "merchant number index",
+                include_str!("../../../migrations/sqlite/0010_merchant_number_index.sql"),
+            ),
         ],
         (Backend::Postgres, Schema::Hub) => &[
             (
@@ -230,6 +241,16 @@ fn migrations(backend: Backend, schema: Schema) -> Migrator {
                 9,
                 "token key",
                 include_str!("../../../migrations/postgres/0009_token_key.sql"),
+            ),
+            (
+                10,
+                "token prefix indexes",
+                include_str!("../../../migrations/postgres/0010_token_prefix_indexes.sql"),
+            ),
+            (
+                11,
+                "merchant number index",
+                include_str!("../../../migrations/postgres/0011_merchant_number_index.sql"),
             ),
         ],
     };
