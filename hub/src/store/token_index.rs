@@ -229,20 +229,6 @@ mod tests {
         );
         let store = Store::connect(&url, ONE_CONNECTION).await.unwrap();
         every_lookup_by_a_key_uses_an_index(&store).await;
-
-        // The check can fail: a token looked up by the whole column alone
-        // reads every merchant.
-        let whole = plan(
-            &store,
-            "SELECT m.id FROM merchants m WHERE m.account_token = ?",
-            1,
-        )
-        .await;
-        assert_eq!(
-            scans(Backend::Sqlite, &whole, true),
-            vec!["SCAN m".to_owned()],
-            "{whole:?}"
-        );
     }
 
     /// On the PostgreSQL server scripts/test.sh starts (`MHUB_TEST_PG_URL`),
@@ -281,17 +267,6 @@ mod tests {
             .await
             .unwrap();
         every_lookup_by_a_key_uses_an_index(&store).await;
-
-        let whole = plan(
-            &store,
-            "SELECT m.id FROM merchants m WHERE m.account_token = ?",
-            1,
-        )
-        .await;
-        assert!(
-            !scans(Backend::Postgres, &whole, false).is_empty(),
-            "{whole:?}"
-        );
         store.close().await;
         admin
             .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}")))
@@ -364,5 +339,15 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+        // The check can fail: a token looked up by the whole column alone
+        // reads every merchant.
+        let whole = plan(
+            store,
+            "SELECT m.id FROM merchants m WHERE m.account_token = ?",
+            1,
+        )
+        .await;
+        assert!(!scans(store.backend, &whole, false).is_empty(), "{whole:?}");
     }
 }
