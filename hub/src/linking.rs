@@ -607,18 +607,30 @@ impl Linker {
     ) -> Result<usize, LinkError> {
         let mut pages = RecordPages::written_after(since);
         let mut indexed = 0;
-        while let Some(page) = pages.next(store).await? {
+        // The next page is read while the last one is derived and indexed:
+        // reading is the store's work and JSON decoding on an async worker,
+        // indexing the blocking thread's and tantivy's, and done one after
+        // the other they left a core idle for most of a rebuild. The page
+        // being indexed is waited for before anything else happens, a
+        // failed read included, so that no add outlives this call.
+        let mut indexing = None;
+        loop {
+            let next = pages.next(store).await;
+            if let Some(job) = indexing.take() {
+                joined(job.await)?;
+            }
+            let Some(page) = next? else {
+                return Ok(indexed);
+            };
             indexed += page.len();
             each_page(&page);
-            self.with(move |derived| {
+            indexing = Some(self.spawn(move |derived| {
                 for (pk, record) in &page {
                     derived.add(fuzzy_record(*pk, record))?;
                 }
                 Ok(())
-            })
-            .await?;
+            }));
         }
-        Ok(indexed)
     }
 
     /// How many comparable forms the record cache holds (see the module
