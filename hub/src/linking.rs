@@ -609,8 +609,8 @@ impl Linker {
         let mut indexed = 0;
         // The next page is read while the last one is derived and indexed:
         // reading is the store's work and JSON decoding on an async worker,
-        // indexing the blocking thread's and tantivy's, and done one after
-        // the other they left a core idle for most of a rebuild. The page
+        // indexing the blocking thread's and tantivy's, so the two can
+        // overlap (docs/performance.md has what that saved). The page
         // being indexed is waited for before anything else happens, a
         // failed read included, so that no add outlives this call.
         let mut indexing = None;
