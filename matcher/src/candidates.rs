@@ -1075,6 +1075,73 @@ mod tests {
     }
 
     #[test]
+    fn rarity_counts_from_the_index_are_the_live_merchants_carrying_each_key() {
+        use crate::frequency::FrequencyTable;
+        let mut records = background(300);
+        records.push(target());
+        // The same door and shop-name family as the target, under another key.
+        records.push(FuzzyRecord::from_record(
+            5_001,
+            &merchant("T2", "老王烟酒店", "广东省深圳市福田区华强北路18号", "李四"),
+        ));
+        let mut index = indexed(&records);
+        // A removed merchant no longer counts.
+        let removed = records.remove(7);
+        index.remove(removed.key());
+        index.commit().unwrap();
+        let mut table = FrequencyTable::new();
+        for r in &records {
+            table.add(r);
+        }
+        let lookup = index.lookup().unwrap();
+        for r in records.iter().chain([&removed]) {
+            for (field, key) in r.frequency_keys() {
+                assert_eq!(
+                    lookup.count(field, &key),
+                    table.count(field, &key).min(COMMON_DF),
+                    "{field:?} {key}"
+                );
+            }
+        }
+        assert_eq!(
+            lookup.count(FrequencyField::Building, "440304|华强北路#18"),
+            2
+        );
+        assert_eq!(lookup.count(FrequencyField::LegalRepName, "无此人"), 0);
+    }
+
+    #[test]
+    fn an_index_written_with_another_schema_is_replaced_by_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("candidates");
+        {
+            // Another layout: `freq` as a u64 field (a digest of each key).
+            let mut b = Schema::builder();
+            b.add_u64_field("key", INDEXED | FAST);
+            b.add_u64_field("freq", INDEXED);
+            std::fs::create_dir_all(&path).unwrap();
+            let old = Index::create_in_dir(&path, b.build()).unwrap();
+            let mut writer: IndexWriter = old.writer(15_000_000).unwrap();
+            writer.add_document(TantivyDocument::default()).unwrap();
+            let mut prepared = writer.prepare_commit().unwrap();
+            prepared.set_payload("42");
+            prepared.commit().unwrap();
+        }
+        let mut index = CandidateIndex::open(&path).unwrap();
+        assert!(index.is_empty());
+        assert_eq!(index.committed_sequence().unwrap(), None);
+        index.add(&target()).unwrap();
+        index.commit_at(1).unwrap();
+        assert_eq!(
+            index
+                .lookup()
+                .unwrap()
+                .count(FrequencyField::LegalRepName, "张三"),
+            1
+        );
+    }
+
+    #[test]
     fn an_index_in_a_directory_survives_a_reopen_with_its_sequence() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("candidates");
