@@ -1121,7 +1121,7 @@ mod tests {
             b.add_u64_field("freq", INDEXED);
             std::fs::create_dir_all(&path).unwrap();
             let old = Index::create_in_dir(&path, b.build()).unwrap();
-            let mut writer: IndexWriter = old.writer(15_000_000).unwrap();
+            let mut writer: IndexWriter = old.writer(WRITER_MEMORY_BUDGET).unwrap();
             writer.add_document(TantivyDocument::default()).unwrap();
             let mut prepared = writer.prepare_commit().unwrap();
             prepared.set_payload("42");
